@@ -1,0 +1,41 @@
+# finops-pipeline developer entry points. Every target creates .venv on first use
+# (idempotent: a second run installs nothing) and then does its work.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help demo test lint dev install clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing finops-pipeline and its pinned dependencies into $(VENV) (first run only)"
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install everything (idempotent)
+
+demo: $(STAMP) ## generate a year of sample exports and run the whole pipeline
+	$(BIN)/finops demo
+
+test: $(STAMP) ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff + sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+dev: $(STAMP) ## start the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/finops dev
+
+clean: ## remove generated data, warehouse and outputs (keeps .venv)
+	rm -rf data warehouse output .dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,54 @@
+"""Ingestion: billing exports in the landing folder -> `raw.*` tables in DuckDB.
+
+The public entry point is `ingest()`; Dagster assets and the CLI both call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from finops.config import Settings
+from finops.ingest.errors import IngestError
+from finops.ingest.loader import (
+    IngestFailed,
+    LoadResult,
+    Progress,
+    available_periods,
+    ingest_source,
+)
+from finops.ingest.sources import SOURCES
+from finops.warehouse import connect_writer
+
+__all__ = ["SOURCES", "IngestError", "IngestFailed", "LoadResult", "ingest", "landing_periods"]
+
+
+def ingest(
+    settings: Settings,
+    sources: list[str] | None = None,
+    periods: list[str] | None = None,
+    progress: Progress | None = None,
+    raise_on_failure: bool = True,
+) -> list[LoadResult]:
+    """Load every current delivery of the given sources (default all) and periods (default all).
+
+    Deliveries already loaded unchanged are skipped. Raises IngestFailed after loading the good
+    deliveries when any delivery failed (unless raise_on_failure is False).
+    """
+    unknown = sorted(set(sources or []) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source(s) {unknown}; choose from {sorted(SOURCES)}")
+    results: list[LoadResult] = []
+    with connect_writer(settings) as con:
+        for name in sources or list(SOURCES):
+            results += ingest_source(con, name, settings.landing_dir, periods, progress)
+    if raise_on_failure and any(r.status == "failed" for r in results):
+        raise IngestFailed(results)
+    return results
+
+
+def landing_periods(settings: Settings, source: str) -> list[str]:
+    """Billing periods for which the landing folder holds a delivery of `source`."""
+    with connect_writer(settings) as con:
+        return available_periods(con, source, settings.landing_dir)
+
+

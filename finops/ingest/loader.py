@@ -1,0 +1,481 @@
+"""Load deliveries into raw tables: stage, validate, then replace the period in one transaction.
+
+The order matters for "bad input loses nothing": a delivery is read completely into a temporary
+stage table and checked (row-level cast errors, billing account and period, currency codes,
+row count) before anything in `raw` is touched. Only then, in one transaction, the stage replaces
+exactly the (source, billing account, billing period) units it states, and the ledger records it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from finops.ingest.columns import Column, project, quote_literal
+from finops.ingest.currencies import ISO_4217
+from finops.ingest.errors import IngestError
+from finops.ingest.landing import (
+    Delivery,
+    delivery_key,
+    list_files,
+    scan_manifests,
+    sha256_file,
+    under_any,
+)
+from finops.ingest.readers import OpenedFile, file_kind, open_file
+from finops.ingest.sources import SOURCES, Source, raw_table_ddl, recognize
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadResult:
+    source: str
+    period: str
+    status: str  # loaded | unchanged | failed
+    accounts: list[str] = field(default_factory=list)
+    rows: int = 0
+    billed_cost: Decimal = Decimal(0)
+    files: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+class IngestFailed(Exception):
+    """One or more deliveries failed; the others were loaded. Carries every result."""
+
+    def __init__(self, results: list[LoadResult]) -> None:
+        self.results = results
+        failed = [r for r in results if r.status == "failed"]
+        lines = [f"{len(failed)} deliver{'y' if len(failed) == 1 else 'ies'} failed to load:"]
+        lines += [f"  - {r.source} {r.period}: {r.message}" for r in failed]
+        lines.append("Previously loaded data for those periods is unchanged; fix the files and rerun.")
+        super().__init__("\n".join(lines))
+
+
+# --- indexing plain files ----------------------------------------------------------------------
+
+
+@dataclass
+class IndexedFile:
+    path: Path
+    sha256: str
+    source: str | None
+    periods: dict[str, list[str]]  # period -> accounts
+    mtime_ns: int
+    error: str | None = None
+
+
+def _needed_columns(source: Source, *exprs: str) -> list[Column]:
+    text = " ".join(exprs)
+    return [c for c in source.columns if f"r.{c.name}" in text]
+
+
+def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: str) -> str:
+    proj = project(columns, list(opened.fields))
+    if proj.missing_required:
+        raise IngestError(
+            "required column missing: " + ", ".join(proj.missing_required),
+            file=opened.path,
+            column=proj.missing_required[0],
+            hint=f"a {source.name} delivery must carry it",
+        )
+    selects = [_substitute(s, opened.fields) for s in proj.selects]
+    error_sql = _substitute(proj.error_expr(), opened.fields)
+    if source.extra_selects is not None:
+        selects += source.extra_selects(opened.fields)
+    inner = (
+        f"select {', '.join(selects)}, {error_sql} as _error, _row_number, "
+        f"{quote_literal(rel)} as _source_file from {opened.from_sql}"
+    )
+    return (
+        f"select r.*, cast({source.account_expr} as varchar) as _billing_account_id, "
+        f"{source.period_expr} as _billing_period from ({inner}) r"
+    )
+
+
+def _substitute(sql: str, fields: dict[str, str]) -> str:
+    """Projections name delivered columns as quoted identifiers; swap in each field's SQL."""
+    for name, expr in sorted(fields.items(), key=lambda kv: -len(kv[0])):
+        quoted = '"' + name.replace('"', '""') + '"'
+        if quoted != expr:
+            sql = sql.replace(quoted, expr)
+    return sql
+
+
+def index_file(
+    con: duckdb.DuckDBPyConnection, folder: str, path: Path, landing_dir: Path
+) -> IndexedFile:
+    """Recognize a plain file's source and the (period, accounts) it holds; cached by stat."""
+    stat = path.stat()
+    rel = str(path.relative_to(landing_dir))
+    cached = con.execute(
+        "select sha256, source, periods from ingest.landing_files "
+        "where path = ? and size = ? and mtime_ns = ?",
+        [rel, stat.st_size, stat.st_mtime_ns],
+    ).fetchone()
+    if cached and cached[2] is not None:
+        return IndexedFile(path, cached[0], cached[1], json.loads(cached[2]), stat.st_mtime_ns)
+    digest = sha256_file(path)
+    opened = open_file(con, path)
+    source = recognize(folder, list(opened.fields))
+    periods: dict[str, list[str]] = {}
+    if source is not None:
+        cols = _needed_columns(source, source.account_expr, source.period_expr)
+        sql = _select_sql(source, opened, cols, rel)
+        try:
+            rows = con.execute(
+                f"select distinct _billing_period, _billing_account_id from ({sql}) "
+                "where _billing_period is not null and _billing_account_id is not null"
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise IngestError(
+                f"cannot be read: {str(exc).splitlines()[0]}",
+                file=path,
+                hint="the file looks truncated or corrupt; re-download or re-export it",
+            ) from None
+        for period, account in rows:
+            periods.setdefault(period, []).append(account)
+    con.execute(
+        "insert or replace into ingest.landing_files values (?, ?, ?, ?, ?, ?, now())",
+        [rel, stat.st_size, stat.st_mtime_ns, digest, source.name if source else None,
+         json.dumps(periods)],
+    )
+    return IndexedFile(path, digest, source.name if source else None, periods, stat.st_mtime_ns)
+
+
+def _hash_cached(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path) -> str:
+    stat = path.stat()
+    rel = str(path.relative_to(landing_dir))
+    cached = con.execute(
+        "select sha256 from ingest.landing_files where path = ? and size = ? and mtime_ns = ?",
+        [rel, stat.st_size, stat.st_mtime_ns],
+    ).fetchone()
+    if cached:
+        return cached[0]
+    digest = sha256_file(path)
+    con.execute(
+        "insert or replace into ingest.landing_files values (?, ?, ?, ?, null, null, now())",
+        [rel, stat.st_size, stat.st_mtime_ns, digest],
+    )
+    return digest
+
+
+# --- finding deliveries ------------------------------------------------------------------------
+
+
+@dataclass
+class Discovery:
+    deliveries: list[Delivery]
+    file_errors: list[IngestError]  # plain files that could not even be indexed
+
+
+def discover(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) -> Discovery:
+    files = list_files(landing_dir, source.folder)
+    manifests = scan_manifests(landing_dir, source.folder, files)
+    managed = [d for scan in manifests.values() for d in scan.managed_dirs]
+    deliveries: list[Delivery] = []
+    if source.manifest:
+        deliveries += manifests[source.manifest].deliveries
+    errors: list[IngestError] = []
+    candidates: dict[tuple[str, str], list[IndexedFile]] = {}
+    for path in files:
+        kind = file_kind(path)
+        if kind == "manifest" or under_any(path, managed):
+            continue
+        try:
+            indexed = index_file(con, source.folder, path, landing_dir)
+        except IngestError as exc:
+            errors.append(exc)
+            continue
+        if indexed.source is None:
+            names = ", ".join(s.name for s in SOURCES.values() if s.folder == source.folder)
+            errors.append(
+                IngestError(
+                    f"unknown file format: its columns match none of the {source.folder}/ "
+                    f"sources ({names})",
+                    file=path,
+                    hint="see docs/landing-formats.md for the expected columns",
+                )
+            )
+            continue
+        if indexed.source != source.name:
+            continue
+        for period, accounts in indexed.periods.items():
+            for account in accounts:
+                candidates.setdefault((period, account), []).append(indexed)
+    deliveries += _newest_plain_deliveries(source, candidates)
+    return Discovery(deliveries, errors)
+
+
+def _newest_plain_deliveries(
+    source: Source, candidates: dict[tuple[str, str], list[IndexedFile]]
+) -> list[Delivery]:
+    """Per (period, account): the newest delivery (files sharing a delivery key) wins."""
+    chosen: dict[tuple[str, str], set[str]] = {}  # (period, delivery key) -> accounts
+    files_of: dict[tuple[str, str], dict[Path, str]] = {}
+    for (period, account), indexed_files in candidates.items():
+        by_key: dict[str, list[IndexedFile]] = {}
+        for f in indexed_files:
+            by_key.setdefault(delivery_key(f.path), []).append(f)
+        newest = max(by_key, key=lambda k: (max(f.mtime_ns for f in by_key[k]), k))
+        chosen.setdefault((period, newest), set()).add(account)
+        files_of[(period, newest)] = {f.path: f.sha256 for f in by_key[newest]}
+    out = []
+    for (period, key), accounts in sorted(chosen.items()):
+        hashes = files_of[(period, key)]
+        out.append(
+            Delivery(
+                source=source.name,
+                period=period,
+                files=sorted(hashes),
+                delivery_id=f"files:{Path(key).name}",
+                accounts=accounts,
+                kind="plain",
+                file_hashes=hashes,
+            )
+        )
+    return out
+
+
+# --- loading one delivery ----------------------------------------------------------------------
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    con.execute(raw_table_ddl(source))
+
+
+def _latest_fingerprints(
+    con: duckdb.DuckDBPyConnection, source: str, period: str
+) -> dict[str, str]:
+    rows = con.execute(
+        """
+        select billing_account_id, arg_max(fingerprint, loaded_at)
+        from ingest.ledger
+        where source = ? and billing_period = ? and status = 'loaded'
+        group by billing_account_id
+        """,
+        [source, period],
+    ).fetchall()
+    return {a: f for a, f in rows}
+
+
+def _split_error(text: str) -> tuple[str | None, str]:
+    column, _, message = text.partition("\t")
+    return (column, message) if message else (None, text)
+
+
+def load_delivery(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    delivery: Delivery,
+    landing_dir: Path,
+) -> LoadResult:
+    for path in delivery.files:
+        if path not in delivery.file_hashes:
+            delivery.file_hashes[path] = _hash_cached(con, path, landing_dir)
+    fingerprint = delivery.fingerprint(landing_dir)
+    rel_files = [str(p.relative_to(landing_dir)) for p in delivery.files]
+    latest = _latest_fingerprints(con, source.name, delivery.period)
+    if delivery.accounts and all(latest.get(a) == fingerprint for a in delivery.accounts):
+        return LoadResult(source.name, delivery.period, "unchanged",
+                          sorted(delivery.accounts), files=rel_files)
+    if not delivery.files:
+        where = delivery.manifest or landing_dir / source.folder
+        raise IngestError("the manifest lists no data files", file=where,
+                          hint="wait for the provider's next refresh")
+
+    selects = []
+    for path in delivery.files:
+        opened = open_file(con, path)
+        selects.append(_select_sql(source, opened, source.columns, str(path.relative_to(landing_dir))))
+    try:
+        con.execute("create or replace temp table _stage as " + " union all by name ".join(selects))
+    except duckdb.Error as exc:
+        raise IngestError(
+            f"cannot be read: {str(exc).splitlines()[0]}",
+            file=", ".join(rel_files),
+            hint="a file looks truncated or corrupt; re-download or re-export it",
+        ) from None
+    _validate_stage(con, source, delivery, landing_dir)
+
+    accounts = delivery.accounts or {
+        a for (a,) in con.execute(
+            "select distinct _billing_account_id from _stage where _billing_period = ?",
+            [delivery.period],
+        ).fetchall()
+    }
+    accounts_list = sorted(accounts)
+    load_id = str(uuid.uuid4())
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    table = source.qualified_table
+    currency = source.currency_expr.replace("r.", "") if source.currency_expr else "null"
+    billed = source.billed_cost_expr.replace("r.", "")
+    files_json = json.dumps(
+        [{"path": str(p.relative_to(landing_dir)), "sha256": delivery.file_hashes[p]}
+         for p in delivery.files]
+    )
+    scope = "_billing_period = ? and list_contains(?, _billing_account_id)"
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {table} where {scope}", [delivery.period, accounts_list])
+        con.execute(
+            f"insert into {table} by name select * exclude (_error), ? as _load_id "
+            f"from _stage where {scope}",
+            [load_id, delivery.period, accounts_list],
+        )
+        con.execute(
+            f"""
+            insert into ingest.ledger
+            select ?, ?, _billing_account_id, _billing_period, ?, ?, ?::json, count(*),
+                   coalesce(sum({billed}), 0), string_agg(distinct {currency}, ','),
+                   ?, 'loaded', null
+            from _stage where {scope}
+            group by _billing_account_id, _billing_period
+            """,
+            [load_id, source.name, delivery.delivery_id, fingerprint, files_json, loaded_at,
+             delivery.period, accounts_list],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum({billed}), 0) from _stage where {scope}",
+        [delivery.period, accounts_list],
+    ).fetchone()
+    con.execute("drop table if exists _stage")
+    return LoadResult(source.name, delivery.period, "loaded", accounts_list, rows,
+                      Decimal(total), rel_files)
+
+
+def _validate_stage(
+    con: duckdb.DuckDBPyConnection, source: Source, delivery: Delivery, landing_dir: Path
+) -> None:
+    def file_path(rel: str) -> Path:
+        return landing_dir / rel
+
+    per_file = con.execute(
+        "select _source_file, count(*) from _stage group by 1"
+    ).fetchall()
+    counted = {f for f, _ in per_file}
+    for path in delivery.files:
+        if str(path.relative_to(landing_dir)) not in counted:
+            raise IngestError("the file has no data rows", file=path,
+                              hint="an export with a header only; re-export it")
+    bad = con.execute(
+        "select _source_file, _row_number, _error from _stage where _error is not null "
+        "order by _source_file, _row_number limit 1"
+    ).fetchone()
+    if bad:
+        column, message = _split_error(bad[2])
+        extra = con.execute("select count(*) from _stage where _error is not null").fetchone()[0]
+        more = f" ({extra - 1} more bad rows)" if extra > 1 else ""
+        raise IngestError(message + more, file=file_path(bad[0]), row=bad[1], column=column)
+    missing = con.execute(
+        "select _source_file, _row_number, _billing_account_id is null "
+        "from _stage where _billing_account_id is null or _billing_period is null "
+        "order by _source_file, _row_number limit 1"
+    ).fetchone()
+    if missing:
+        what = "billing account" if missing[2] else "billing period"
+        raise IngestError(f"cannot tell the {what} of this row", file=file_path(missing[0]),
+                          row=missing[1])
+    if source.currency_expr:
+        currency = source.currency_expr.replace("r.", "")
+        bad_currency = con.execute(
+            f"select _source_file, min(_row_number), {currency} from _stage "
+            f"where not list_contains(?, upper(trim({currency}))) group by 1, 3 order by 1, 2 limit 1",
+            [sorted(ISO_4217)],
+        ).fetchone()
+        if bad_currency:
+            raise IngestError(
+                f"unknown currency code {bad_currency[2]!r}; expected an ISO 4217 code such as USD",
+                file=file_path(bad_currency[0]), row=bad_currency[1],
+                column=currency,
+            )
+    if delivery.kind != "plain":
+        other = con.execute(
+            "select _source_file, min(_row_number), _billing_period from _stage "
+            "where _billing_period <> ? group by 1, 3 order by 1, 2 limit 1",
+            [delivery.period],
+        ).fetchone()
+        if other:
+            raise IngestError(
+                f"row belongs to billing period {other[2]}, but the manifest is for "
+                f"{delivery.period}",
+                file=file_path(other[0]), row=other[1],
+            )
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    landing_dir: Path,
+    periods: list[str] | None = None,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Load the current deliveries of one source (optionally only some periods)."""
+    source = SOURCES[source_name]
+    ensure_raw_table(con, source)
+    found = discover(con, source, landing_dir)
+    results: list[LoadResult] = []
+    wanted = set(periods) if periods is not None else None
+    for delivery in sorted(found.deliveries, key=lambda d: (d.period, d.delivery_id)):
+        if wanted is not None and delivery.period not in wanted:
+            continue
+        try:
+            result = load_delivery(con, source, delivery, landing_dir)
+        except IngestError as exc:
+            result = LoadResult(source.name, delivery.period, "failed",
+                                sorted(delivery.accounts or []), message=str(exc))
+            _record_failure(con, result)
+        except duckdb.Error as exc:
+            result = LoadResult(source.name, delivery.period, "failed",
+                                sorted(delivery.accounts or []),
+                                message=f"{', '.join(map(str, delivery.files))}: {exc}")
+            _record_failure(con, result)
+        results.append(result)
+        if progress:
+            progress(_describe(result))
+    for exc in found.file_errors:
+        result = LoadResult(source.name, "?", "failed", message=str(exc))
+        _record_failure(con, result)
+        results.append(result)
+        if progress:
+            progress(_describe(result))
+    return results
+
+
+def _record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    con.execute("drop table if exists _stage")
+    con.execute(
+        "insert into ingest.ledger (load_id, source, billing_period, loaded_at, status, message) "
+        "values (?, ?, ?, ?, 'failed', ?)",
+        [str(uuid.uuid4()), result.source, result.period,
+         dt.datetime.now(dt.UTC).replace(tzinfo=None), result.message],
+    )
+
+
+def _describe(result: LoadResult) -> str:
+    if result.status == "loaded":
+        return (f"{result.source} {result.period}: loaded {result.rows:,} rows, billed "
+                f"{result.billed_cost:,.2f} ({len(result.files)} file(s))")
+    if result.status == "unchanged":
+        return f"{result.source} {result.period}: unchanged, skipped"
+    return f"{result.source} {result.period}: FAILED {result.message}"
+
+
+def available_periods(con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path) -> list[str]:
+    source = SOURCES[source_name]
+    found = discover(con, source, landing_dir)
+    return sorted({d.period for d in found.deliveries})

@@ -1,0 +1,105 @@
+"""The pipeline's DuckDB file: connections, the single-writer lock and the ingestion schemas.
+
+DuckDB allows one writing process per file. Writers take an OS-level lock on a sibling
+`.lock` file first, so two runs queue up instead of failing; readers open read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from finops.config import Settings
+
+LEDGER_DDL = """
+create schema if not exists raw;
+create schema if not exists ingest;
+create table if not exists ingest.ledger (
+    load_id varchar not null,
+    source varchar not null,
+    billing_account_id varchar,
+    billing_period varchar not null,
+    delivery_id varchar,
+    fingerprint varchar,
+    files json,
+    row_count bigint,
+    billed_cost decimal(38, 12),
+    billing_currency varchar,
+    loaded_at timestamp not null,
+    status varchar not null,
+    message varchar
+);
+create table if not exists ingest.landing_files (
+    path varchar not null,
+    size bigint not null,
+    mtime_ns bigint not null,
+    sha256 varchar not null,
+    source varchar,
+    periods json,
+    indexed_at timestamp not null,
+    primary key (path)
+);
+"""
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the write lock for longer than we were willing to wait."""
+
+
+@contextlib.contextmanager
+def write_lock(db_path: Path, timeout_s: float = 600.0) -> Iterator[None]:
+    """Hold an exclusive, process-wide lock on the warehouse file while writing."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WarehouseLocked(
+                        f"{db_path} is being written by another finops run for over "
+                        f"{timeout_s:.0f}s; wait for it to finish or stop it"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    con.execute(f"set threads = {int(settings.duckdb_threads)}")
+    con.execute("set memory_limit = ?", [settings.duckdb_memory_limit])
+    con.execute("set preserve_insertion_order = true")
+
+
+@contextlib.contextmanager
+def connect_writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection under the write lock, with the ingestion schemas in place."""
+    with write_lock(settings.duckdb_path):
+        con = duckdb.connect(str(settings.duckdb_path))
+        try:
+            configure(con, settings)
+            con.execute(LEDGER_DDL)
+            yield con
+        finally:
+            con.close()
+
+
+def connect_reader(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A read-only connection (never blocks the writer's file format, never writes)."""
+    if not settings.duckdb_path.exists():
+        raise FileNotFoundError(
+            f"no warehouse at {settings.duckdb_path}; run `finops ingest` or `make demo` first"
+        )
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    configure(con, settings)
+    return con
