@@ -5,8 +5,6 @@ The public entry point is `ingest()`; Dagster assets and the CLI both call it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from finops.config import Settings
 from finops.ingest.errors import IngestError
 from finops.ingest.loader import (
@@ -50,5 +48,3 @@ def landing_periods(settings: Settings, source: str) -> list[str]:
     """Billing periods for which the landing folder holds a delivery of `source`."""
     with connect_writer(settings) as con:
         return available_periods(con, source, settings.landing_dir)
-
-

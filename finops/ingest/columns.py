@@ -45,7 +45,7 @@ class Column:
     parse: str | None = None
     not_null: bool = False  # a present column whose values may not be empty
 
-    def keys(self) -> set[str]:
+    def match_keys(self) -> set[str]:
         return {self.name, *(snake_case(a) for a in self.aliases)}
 
 

@@ -55,7 +55,9 @@ class IngestFailed(Exception):
         failed = [r for r in results if r.status == "failed"]
         lines = [f"{len(failed)} deliver{'y' if len(failed) == 1 else 'ies'} failed to load:"]
         lines += [f"  - {r.source} {r.period}: {r.message}" for r in failed]
-        lines.append("Previously loaded data for those periods is unchanged; fix the files and rerun.")
+        lines.append(
+            "Previously loaded data for those periods is unchanged; fix the files and rerun."
+        )
         super().__init__("\n".join(lines))
 
 
@@ -144,8 +146,14 @@ def index_file(
             periods.setdefault(period, []).append(account)
     con.execute(
         "insert or replace into ingest.landing_files values (?, ?, ?, ?, ?, ?, now())",
-        [rel, stat.st_size, stat.st_mtime_ns, digest, source.name if source else None,
-         json.dumps(periods)],
+        [
+            rel,
+            stat.st_size,
+            stat.st_mtime_ns,
+            digest,
+            source.name if source else None,
+            json.dumps(periods),
+        ],
     )
     return IndexedFile(path, digest, source.name if source else None, periods, stat.st_mtime_ns)
 
@@ -284,17 +292,23 @@ def load_delivery(
     rel_files = [str(p.relative_to(landing_dir)) for p in delivery.files]
     latest = _latest_fingerprints(con, source.name, delivery.period)
     if delivery.accounts and all(latest.get(a) == fingerprint for a in delivery.accounts):
-        return LoadResult(source.name, delivery.period, "unchanged",
-                          sorted(delivery.accounts), files=rel_files)
+        return LoadResult(
+            source.name, delivery.period, "unchanged", sorted(delivery.accounts), files=rel_files
+        )
     if not delivery.files:
         where = delivery.manifest or landing_dir / source.folder
-        raise IngestError("the manifest lists no data files", file=where,
-                          hint="wait for the provider's next refresh")
+        raise IngestError(
+            "the manifest lists no data files",
+            file=where,
+            hint="wait for the provider's next refresh",
+        )
 
     selects = []
     for path in delivery.files:
         opened = open_file(con, path)
-        selects.append(_select_sql(source, opened, source.columns, str(path.relative_to(landing_dir))))
+        selects.append(
+            _select_sql(source, opened, source.columns, str(path.relative_to(landing_dir)))
+        )
     try:
         con.execute("create or replace temp table _stage as " + " union all by name ".join(selects))
     except duckdb.Error as exc:
@@ -306,7 +320,8 @@ def load_delivery(
     _validate_stage(con, source, delivery, landing_dir)
 
     accounts = delivery.accounts or {
-        a for (a,) in con.execute(
+        a
+        for (a,) in con.execute(
             "select distinct _billing_account_id from _stage where _billing_period = ?",
             [delivery.period],
         ).fetchall()
@@ -318,8 +333,10 @@ def load_delivery(
     currency = source.currency_expr.replace("r.", "") if source.currency_expr else "null"
     billed = source.billed_cost_expr.replace("r.", "")
     files_json = json.dumps(
-        [{"path": str(p.relative_to(landing_dir)), "sha256": delivery.file_hashes[p]}
-         for p in delivery.files]
+        [
+            {"path": str(p.relative_to(landing_dir)), "sha256": delivery.file_hashes[p]}
+            for p in delivery.files
+        ]
     )
     scope = "_billing_period = ? and list_contains(?, _billing_account_id)"
     con.execute("begin transaction")
@@ -339,8 +356,16 @@ def load_delivery(
             from _stage where {scope}
             group by _billing_account_id, _billing_period
             """,
-            [load_id, source.name, delivery.delivery_id, fingerprint, files_json, loaded_at,
-             delivery.period, accounts_list],
+            [
+                load_id,
+                source.name,
+                delivery.delivery_id,
+                fingerprint,
+                files_json,
+                loaded_at,
+                delivery.period,
+                accounts_list,
+            ],
         )
         con.execute("commit")
     except BaseException:
@@ -351,8 +376,9 @@ def load_delivery(
         [delivery.period, accounts_list],
     ).fetchone()
     con.execute("drop table if exists _stage")
-    return LoadResult(source.name, delivery.period, "loaded", accounts_list, rows,
-                      Decimal(total), rel_files)
+    return LoadResult(
+        source.name, delivery.period, "loaded", accounts_list, rows, Decimal(total), rel_files
+    )
 
 
 def _validate_stage(
@@ -361,14 +387,15 @@ def _validate_stage(
     def file_path(rel: str) -> Path:
         return landing_dir / rel
 
-    per_file = con.execute(
-        "select _source_file, count(*) from _stage group by 1"
-    ).fetchall()
+    per_file = con.execute("select _source_file, count(*) from _stage group by 1").fetchall()
     counted = {f for f, _ in per_file}
     for path in delivery.files:
         if str(path.relative_to(landing_dir)) not in counted:
-            raise IngestError("the file has no data rows", file=path,
-                              hint="an export with a header only; re-export it")
+            raise IngestError(
+                "the file has no data rows",
+                file=path,
+                hint="an export with a header only; re-export it",
+            )
     bad = con.execute(
         "select _source_file, _row_number, _error from _stage where _error is not null "
         "order by _source_file, _row_number limit 1"
@@ -385,8 +412,9 @@ def _validate_stage(
     ).fetchone()
     if missing:
         what = "billing account" if missing[2] else "billing period"
-        raise IngestError(f"cannot tell the {what} of this row", file=file_path(missing[0]),
-                          row=missing[1])
+        raise IngestError(
+            f"cannot tell the {what} of this row", file=file_path(missing[0]), row=missing[1]
+        )
     if source.currency_expr:
         currency = source.currency_expr.replace("r.", "")
         bad_currency = con.execute(
@@ -397,7 +425,8 @@ def _validate_stage(
         if bad_currency:
             raise IngestError(
                 f"unknown currency code {bad_currency[2]!r}; expected an ISO 4217 code such as USD",
-                file=file_path(bad_currency[0]), row=bad_currency[1],
+                file=file_path(bad_currency[0]),
+                row=bad_currency[1],
                 column=currency,
             )
     if delivery.kind != "plain":
@@ -410,7 +439,8 @@ def _validate_stage(
             raise IngestError(
                 f"row belongs to billing period {other[2]}, but the manifest is for "
                 f"{delivery.period}",
-                file=file_path(other[0]), row=other[1],
+                file=file_path(other[0]),
+                row=other[1],
             )
 
 
@@ -436,13 +466,22 @@ def ingest_source(
         try:
             result = load_delivery(con, source, delivery, landing_dir)
         except IngestError as exc:
-            result = LoadResult(source.name, delivery.period, "failed",
-                                sorted(delivery.accounts or []), message=str(exc))
+            result = LoadResult(
+                source.name,
+                delivery.period,
+                "failed",
+                sorted(delivery.accounts or []),
+                message=str(exc),
+            )
             _record_failure(con, result)
         except duckdb.Error as exc:
-            result = LoadResult(source.name, delivery.period, "failed",
-                                sorted(delivery.accounts or []),
-                                message=f"{', '.join(map(str, delivery.files))}: {exc}")
+            result = LoadResult(
+                source.name,
+                delivery.period,
+                "failed",
+                sorted(delivery.accounts or []),
+                message=f"{', '.join(map(str, delivery.files))}: {exc}",
+            )
             _record_failure(con, result)
         results.append(result)
         if progress:
@@ -461,21 +500,30 @@ def _record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
     con.execute(
         "insert into ingest.ledger (load_id, source, billing_period, loaded_at, status, message) "
         "values (?, ?, ?, ?, 'failed', ?)",
-        [str(uuid.uuid4()), result.source, result.period,
-         dt.datetime.now(dt.UTC).replace(tzinfo=None), result.message],
+        [
+            str(uuid.uuid4()),
+            result.source,
+            result.period,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            result.message,
+        ],
     )
 
 
 def _describe(result: LoadResult) -> str:
     if result.status == "loaded":
-        return (f"{result.source} {result.period}: loaded {result.rows:,} rows, billed "
-                f"{result.billed_cost:,.2f} ({len(result.files)} file(s))")
+        return (
+            f"{result.source} {result.period}: loaded {result.rows:,} rows, billed "
+            f"{result.billed_cost:,.2f} ({len(result.files)} file(s))"
+        )
     if result.status == "unchanged":
         return f"{result.source} {result.period}: unchanged, skipped"
     return f"{result.source} {result.period}: FAILED {result.message}"
 
 
-def available_periods(con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path) -> list[str]:
+def available_periods(
+    con: duckdb.DuckDBPyConnection, source_name: str, landing_dir: Path
+) -> list[str]:
     source = SOURCES[source_name]
     found = discover(con, source, landing_dir)
     return sorted({d.period for d in found.deliveries})

@@ -78,9 +78,7 @@ def _expand(
     duck_type = con.execute(f"select typeof({expr}) from {from_sql} limit 1").fetchone()
     type_name = duck_type[0] if duck_type else "VARCHAR"
     if type_name.startswith("STRUCT("):
-        keys = con.execute(
-            f"select unnest(struct_keys({expr})) from {from_sql} limit 1"
-        ).fetchall()
+        keys = con.execute(f"select unnest(struct_keys({expr})) from {from_sql} limit 1").fetchall()
         for (key,) in keys:
             _expand(con, from_sql, f"{name}.{key}", f"{expr}.{quote_ident(key)}", out)
         return

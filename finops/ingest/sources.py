@@ -107,8 +107,14 @@ AWS_CUR_COLUMNS: list[Column] = [
     C("product_product_name", aliases=("product/ProductName",)),
     C("product_region", aliases=("product/region",)),
     *[
-        Column(c.name, c.type, c.required, c.aliases + _LEGACY_FROM_CUR2.get(c.name, ()),
-               c.parse, c.not_null)
+        Column(
+            c.name,
+            c.type,
+            c.required,
+            c.aliases + _LEGACY_FROM_CUR2.get(c.name, ()),
+            c.parse,
+            c.not_null,
+        )
         for c in AWS_CUR2_COLUMNS
         if c.type not in (STRING_MAP, "map(varchar, double)")
     ],
@@ -157,7 +163,12 @@ AZURE_COLUMNS: list[Column] = [
     _qty("quantity"),
     C("unit_of_measure"),
     C("charge_type"),
-    C("billing_currency", required=True, not_null=True, aliases=("BillingCurrencyCode", "Currency")),
+    C(
+        "billing_currency",
+        required=True,
+        not_null=True,
+        aliases=("BillingCurrencyCode", "Currency"),
+    ),
     C("pricing_currency", aliases=("PricingCurrencyCode",)),
     _cost("cost_in_billing_currency", required=True, aliases=("CostInBillingCurrency", "Cost")),
     _cost("cost_in_pricing_currency"),
@@ -300,9 +311,16 @@ _FOCUS_SPEC: list[tuple[str, str]] = [
     ("Tags", "varchar"),
 ]
 _FOCUS_REQUIRED = {
-    "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart",
-    "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost",
-    "ProviderName", "ServiceName",
+    "BilledCost",
+    "BillingAccountId",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "ChargeCategory",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "EffectiveCost",
+    "ProviderName",
+    "ServiceName",
 }
 _FOCUS_NOT_NULL = {"BillingAccountId", "BillingCurrency", "BillingPeriodStart", "ChargeCategory"}
 FOCUS_COLUMNS: list[Column] = [
@@ -354,7 +372,7 @@ def _period_of(ts_expr: str) -> str:
 
 def _legacy_cur_maps(fields: dict[str, str]) -> list[str]:
     """`resourceTags/user:team` columns -> map `resource_tags`; extra `product/*` -> map `product`."""
-    known = {k for c in AWS_CUR_COLUMNS for k in c.keys()}
+    known = {k for c in AWS_CUR_COLUMNS for k in c.match_keys()}
 
     def map_of(prefix: str, skip_known: bool) -> str:
         entries = []
@@ -363,7 +381,7 @@ def _legacy_cur_maps(fields: dict[str, str]) -> list[str]:
                 continue
             if skip_known and snake_case(name) in known:
                 continue
-            key = quote_literal(name[len(prefix):])
+            key = quote_literal(name[len(prefix) :])
             entries.append(f"{{'k': {key}, 'v': nullif(cast({expr} as varchar), '')}}")
         if not entries:
             return "map()::map(varchar, varchar)"
@@ -424,8 +442,9 @@ SOURCES: dict[str, Source] = {
             period_expr=_period_of("coalesce(r.billing_period_start_date, r.date)"),
             billed_cost_expr="r.cost_in_billing_currency",
             currency_expr="r.billing_currency",
-            recognizes=lambda f: "meter_category" in f
-            and ("cost_in_billing_currency" in f or "cost" in f),
+            recognizes=lambda f: (
+                "meter_category" in f and ("cost_in_billing_currency" in f or "cost" in f)
+            ),
         ),
         Source(
             name="gcp",
