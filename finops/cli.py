@@ -1,2 +1,271 @@
-def main():  # placeholder
-    raise SystemExit("not yet")
+"""`finops`: the command line for people who do not run the Dagster UI.
+
+Paths come from FINOPS_LANDING_DIR (default data/landing) and FINOPS_DUCKDB_PATH (default
+warehouse/finops.duckdb); see `finops --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from finops.config import Settings
+
+DEMO_MARKER = ".finops-demo"
+
+ENVIRONMENT_HELP = """\
+environment:
+  FINOPS_LANDING_DIR    where billing exports land      (default: data/landing)
+  FINOPS_DUCKDB_PATH    the pipeline's DuckDB file       (default: warehouse/finops.duckdb)
+  FINOPS_OUTPUT_DIR     published outputs                (default: output)
+  FINOPS_FIRST_BILLING_PERIOD  first partition, YYYY-MM  (default: 2024-01)
+"""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month like 2025-03")
+    return value
+
+
+def _positive(value: str) -> int:
+    number = int(value.replace("_", ""))
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return number
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from finops.generate import generate
+
+    out = Path(args.out).resolve()
+    _say(f"==> generating ~{args.rows:,} line items over {args.months} month(s) into {out}")
+    summary = generate(
+        out, months=args.months, rows=args.rows, seed=args.seed, start=args.start, progress=_say
+    )
+    _say(summary.table())
+    _say(f"done in {summary.elapsed_seconds:.1f}s: {len(summary.files)} files under {out}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from finops.ingest import IngestFailed, ingest
+    from finops.pipeline import format_summary, raw_summary
+
+    settings = Settings.from_env()
+    _say(f"==> ingesting {settings.landing_dir} into {settings.duckdb_path}")
+    started = time.monotonic()
+    try:
+        results = ingest(settings, args.source or None, args.period or None, progress=_say)
+    except IngestFailed as failed:
+        _say(format_summary(raw_summary(settings)))
+        print(f"error: {failed}", file=sys.stderr)
+        return 1
+    loaded = [r for r in results if r.status == "loaded"]
+    _say(format_summary(raw_summary(settings)))
+    _say(
+        f"done in {time.monotonic() - started:.1f}s: {len(loaded)} deliveries loaded, "
+        f"{len(results) - len(loaded)} unchanged; warehouse: {settings.duckdb_path}"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from finops.pipeline import dagster_home, format_summary, raw_summary, run_pipeline
+
+    settings = Settings.from_env()
+    dagster_home()
+    started = time.monotonic()
+    outcome = run_pipeline(settings, args.period or None, progress=_say)
+    if settings.duckdb_path.exists():
+        _say(format_summary(raw_summary(settings)))
+    if not outcome.success:
+        for failure in outcome.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        print(
+            "error: the run failed; the steps above say what to fix, then rerun "
+            "(loaded data for other periods is intact)",
+            file=sys.stderr,
+        )
+        return 1
+    _say(f"done in {time.monotonic() - started:.1f}s; warehouse: {settings.duckdb_path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from finops.generate import generate
+    from finops.pipeline import format_summary, raw_summary, run_pipeline
+
+    settings = Settings.from_env()
+    landing = settings.landing_dir
+    started = time.monotonic()
+    if landing.exists() and any(landing.iterdir()) and not (landing / DEMO_MARKER).exists():
+        print(
+            f"error: {landing} holds files that the demo did not write; the demo will not "
+            "overwrite them. Point FINOPS_LANDING_DIR at an empty folder, e.g.\n"
+            "  FINOPS_LANDING_DIR=data/demo-landing FINOPS_DUCKDB_PATH=warehouse/demo.duckdb finops demo",
+            file=sys.stderr,
+        )
+        return 2
+    if landing.exists():
+        shutil.rmtree(landing)  # only ever a previous demo's data (marker checked above)
+    _say(f"==> 1/2 generating a year of sample exports (~{args.rows:,} line items) into {landing}")
+    summary = generate(
+        landing, months=args.months, rows=args.rows, seed=args.seed, start=args.start, progress=_say
+    )
+    (landing / DEMO_MARKER).write_text("written by `finops demo`; safe to delete\n")
+    _say(f"    generated {len(summary.files)} files in {summary.elapsed_seconds:.1f}s")
+    _say(f"==> 2/2 running the pipeline on {settings.duckdb_path}")
+    outcome = run_pipeline(settings, progress=lambda m: _say("    " + m))
+    _say("")
+    _say(format_summary(raw_summary(settings)))
+    if not outcome.success:
+        for failure in outcome.failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return 1
+    _say("")
+    _say(f"demo finished in {time.monotonic() - started:.0f}s")
+    _say(f"  landing (sample exports): {landing}")
+    _say(f"  warehouse (DuckDB):       {settings.duckdb_path}")
+    _say(f"  explore:  duckdb -readonly {settings.duckdb_path}   or   make dev  (Dagster UI)")
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from finops.pipeline import dagster_home
+
+    home = dagster_home()
+    _say(f"==> starting the Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
+    exe = Path(sys.executable).with_name("dagster")
+    cmd = [
+        str(exe),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    return subprocess.call(cmd, env={**os.environ, "DO_NOT_TRACK": "1"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="finops",
+        description="FinOps pipeline: billing exports -> DuckDB -> FOCUS marts attributed to teams.",
+        epilog=ENVIRONMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            epilog=ENVIRONMENT_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    def sample_args(p: argparse.ArgumentParser, rows: int) -> None:
+        p.add_argument("--months", type=_positive, default=12, help="billing months (default 12)")
+        p.add_argument(
+            "--rows",
+            type=_positive,
+            default=rows,
+            help=f"approximate line items across all sources (default {rows:,})",
+        )
+        p.add_argument("--seed", type=int, default=42, help="random seed; same seed, same files")
+        p.add_argument(
+            "--start",
+            type=_month,
+            default=None,
+            help="first month YYYY-MM (default: 12 months ending last month)",
+        )
+
+    p = add(
+        "generate",
+        "write realistic sample billing exports",
+        "Write sample AWS CUR 2.0 / legacy CUR, Azure EA + MCA, GCP, FOCUS and business-metric "
+        "files, laid out exactly as the providers deliver them.",
+    )
+    p.add_argument(
+        "--out",
+        default=os.environ.get("FINOPS_LANDING_DIR", "data/landing"),
+        help="landing folder to write (default: FINOPS_LANDING_DIR or data/landing)",
+    )
+    sample_args(p, 200_000)
+    p.set_defaults(func=cmd_generate)
+
+    p = add(
+        "ingest",
+        "load landing deliveries into DuckDB (no Dagster)",
+        "Load every current delivery in the landing folder into raw.* tables. Unchanged "
+        "deliveries are skipped; a bad file fails only its own billing period.",
+    )
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="only this source (repeatable): aws_cur2, aws_cur, azure, gcp, focus, "
+        "business_metrics",
+    )
+    p.add_argument(
+        "--period",
+        action="append",
+        type=_month,
+        metavar="YYYY-MM",
+        help="only this billing period (repeatable)",
+    )
+    p.set_defaults(func=cmd_ingest)
+
+    p = add(
+        "run",
+        "run the whole pipeline in-process through Dagster",
+        "Materialize every asset (ingestion and everything downstream) for the given billing "
+        "periods, exactly as the daily schedule does. Default: every period in landing.",
+    )
+    p.add_argument(
+        "--period",
+        action="append",
+        type=_month,
+        metavar="YYYY-MM",
+        help="only this billing period (repeatable)",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = add(
+        "demo",
+        "generate sample data and run the whole pipeline",
+        "Generate a year of sample exports into FINOPS_LANDING_DIR (refuses to touch a folder "
+        "it did not write) and run the pipeline; prints where everything is.",
+    )
+    sample_args(p, 300_000)
+    p.set_defaults(func=cmd_demo)
+
+    p = add("dev", "start the Dagster UI", "Start `dagster dev` on this project's definitions.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -78,7 +78,7 @@ class Projection:
         return "coalesce(" + ", ".join(self.error_checks) + ")"
 
 
-def match_columns(spec: list[Column], delivered: list[str]) -> dict[str, str]:
+def match_columns(spec: list[Column], delivered: list[str] | dict[str, str]) -> dict[str, str]:
     """Map raw column name -> delivered column name (matched case- and style-insensitively)."""
     by_key: dict[str, str] = {}
     for name in delivered:
@@ -107,12 +107,12 @@ def cast_expr(column: Column, delivered_sql: str) -> str:
     return f"try_cast({delivered_sql} as {column.type})"
 
 
-def project(spec: list[Column], delivered: list[str]) -> Projection:
-    """Build the select list for a file whose header is `delivered`."""
-    mapping = match_columns(spec, delivered)
+def project(spec: list[Column], fields: dict[str, str]) -> Projection:
+    """Build the select list for a file whose delivered fields are `fields` (name -> SQL)."""
+    mapping = match_columns(spec, list(fields))
     out = Projection()
     used = set(mapping.values())
-    out.ignored = [c for c in delivered if c not in used]
+    out.ignored = [c for c in fields if c not in used]
     for column in spec:
         source_name = mapping.get(column.name)
         if source_name is None:
@@ -120,7 +120,7 @@ def project(spec: list[Column], delivered: list[str]) -> Projection:
                 out.missing_required.append(column.name)
             out.selects.append(f"null::{column.type} as {quote_ident(column.name)}")
             continue
-        src = quote_ident(source_name)
+        src = fields[source_name]
         expr = cast_expr(column, src)
         out.selects.append(f"{expr} as {quote_ident(column.name)}")
         raw_text = f"nullif(trim(cast({src} as varchar)), '')"

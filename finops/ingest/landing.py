@@ -104,6 +104,7 @@ def delivery_key(path: Path) -> str:
 class ManifestScan:
     deliveries: list[Delivery]
     managed_dirs: list[Path]  # data folders governed by a manifest
+    errors: list[tuple[str, IngestError]] = field(default_factory=list)  # (period or "?", error)
 
 
 def _resolve_s3_key(key: str, landing_folder: Path, manifest: Path) -> Path:
@@ -135,58 +136,67 @@ def _load_manifest(path: Path) -> dict:
     return data
 
 
+def _manifest_location(path: Path) -> tuple[str, str | None, Path]:
+    """From where a manifest sits: its kind, the period its folder names, the data folder it governs."""
+    cur2_dir = _CUR2_PERIOD_DIR.match(path.parent.name)
+    if cur2_dir:
+        period = cur2_dir.group(1)
+        return "cur2", period, path.parent.parent.parent / "data" / f"BILLING_PERIOD={period}"
+    range_dir = _CUR_RANGE_DIR.match(path.parent.name)
+    period = f"{range_dir.group(1)}-{range_dir.group(2)}" if range_dir else None
+    return "cur", period, path.parent
+
+
 def scan_manifests(landing_dir: Path, folder: str, files: list[Path]) -> dict[str, ManifestScan]:
-    """Parse every `*-Manifest.json`: per manifest kind, the current deliveries."""
+    """Parse every `*-Manifest.json`: per manifest kind, the current deliveries.
+
+    A manifest that cannot be used is an error of its period; its data folder stays governed,
+    so superseded files beside it are never read as plain files instead.
+    """
     base = landing_dir / folder
     out = {"cur2": ManifestScan([], []), "cur": ManifestScan([], [])}
     for path in files:
         if file_kind(path) != "manifest":
             continue
-        data = _load_manifest(path)
-        if "dataFiles" in data or "executionId" in data:
-            period_dir = _CUR2_PERIOD_DIR.match(path.parent.name)
-            period = _manifest_period(data, path) or (period_dir.group(1) if period_dir else None)
+        kind, folder_period, managed = _manifest_location(path)
+        try:
+            data = _load_manifest(path)
+            if "dataFiles" in data or "executionId" in data:
+                kind = "cur2"
+            elif "assemblyId" in data or "reportKeys" in data:
+                kind = "cur"
+            else:
+                raise IngestError("not an AWS CUR manifest (no dataFiles/reportKeys)", file=path)
+            period = _manifest_period(data, path) or folder_period
             if period is None:
                 raise IngestError("cannot tell the billing period of this manifest", file=path)
-            arn = str(data.get("exportArn", ""))
-            account = arn.split(":")[4] if arn.count(":") >= 5 else None
-            data_files = [_resolve_s3_key(k, base, path) for k in data.get("dataFiles") or []]
-            root = path.parent.parent.parent  # <export>/metadata/BILLING_PERIOD=P/
-            managed = root / "data" / f"BILLING_PERIOD={period}"
-            out["cur2"].managed_dirs.append(managed)
-            out["cur2"].deliveries.append(
-                Delivery(
-                    source="aws_cur2",
-                    period=period,
-                    files=data_files,
-                    delivery_id=str(data.get("executionId", "")),
-                    accounts={account} if account else None,
-                    manifest=path,
-                    kind="cur2",
-                )
-            )
-        elif "assemblyId" in data or "reportKeys" in data:
-            period = _manifest_period(data, path)
-            if period is None:
-                range_dir = _CUR_RANGE_DIR.match(path.parent.name)
-                period = f"{range_dir.group(1)}-{range_dir.group(2)}" if range_dir else None
-            if period is None:
-                raise IngestError("cannot tell the billing period of this manifest", file=path)
-            report_files = [_resolve_s3_key(k, base, path) for k in data.get("reportKeys") or []]
-            out["cur"].managed_dirs.append(path.parent)
-            account = data.get("account")
-            out["cur"].deliveries.append(
-                Delivery(
-                    source="aws_cur",
-                    period=period,
-                    files=report_files,
-                    delivery_id=str(data.get("assemblyId", "")),
-                    accounts={str(account)} if account else None,
-                    manifest=path,
-                    kind="cur",
-                )
-            )
+            out[kind].managed_dirs.append(managed)
+            out[kind].deliveries.append(_manifest_delivery(kind, data, path, base, period))
+        except IngestError as exc:
+            out[kind].managed_dirs.append(managed)
+            out[kind].errors.append((folder_period or "?", exc))
     return out
+
+
+def _manifest_delivery(kind: str, data: dict, path: Path, base: Path, period: str) -> Delivery:
+    if kind == "cur2":
+        arn = str(data.get("exportArn", ""))
+        account = arn.split(":")[4] if arn.count(":") >= 5 else None
+        keys = data.get("dataFiles") or []
+        delivery_id = str(data.get("executionId", ""))
+    else:
+        account = str(data["account"]) if data.get("account") else None
+        keys = data.get("reportKeys") or []
+        delivery_id = str(data.get("assemblyId", ""))
+    return Delivery(
+        source="aws_cur2" if kind == "cur2" else "aws_cur",
+        period=period,
+        files=[_resolve_s3_key(k, base, path) for k in keys],
+        delivery_id=delivery_id,
+        accounts={account} if account else None,
+        manifest=path,
+        kind=kind,
+    )
 
 
 def _manifest_period(data: dict, path: Path) -> str | None:

@@ -80,7 +80,7 @@ def _needed_columns(source: Source, *exprs: str) -> list[Column]:
 
 
 def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: str) -> str:
-    proj = project(columns, list(opened.fields))
+    proj = project(columns, opened.fields)
     if proj.missing_required:
         raise IngestError(
             "required column missing: " + ", ".join(proj.missing_required),
@@ -88,8 +88,8 @@ def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: 
             column=proj.missing_required[0],
             hint=f"a {source.name} delivery must carry it",
         )
-    selects = [_substitute(s, opened.fields) for s in proj.selects]
-    error_sql = _substitute(proj.error_expr(), opened.fields)
+    selects = list(proj.selects)
+    error_sql = proj.error_expr()
     if source.extra_selects is not None:
         selects += source.extra_selects(opened.fields)
     inner = (
@@ -100,15 +100,6 @@ def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: 
         f"select r.*, cast({source.account_expr} as varchar) as _billing_account_id, "
         f"{source.period_expr} as _billing_period from ({inner}) r"
     )
-
-
-def _substitute(sql: str, fields: dict[str, str]) -> str:
-    """Projections name delivered columns as quoted identifiers; swap in each field's SQL."""
-    for name, expr in sorted(fields.items(), key=lambda kv: -len(kv[0])):
-        quoted = '"' + name.replace('"', '""') + '"'
-        if quoted != expr:
-            sql = sql.replace(quoted, expr)
-    return sql
 
 
 def index_file(
@@ -133,8 +124,8 @@ def index_file(
         sql = _select_sql(source, opened, cols, rel)
         try:
             rows = con.execute(
-                f"select distinct _billing_period, _billing_account_id from ({sql}) "
-                "where _billing_period is not null and _billing_account_id is not null"
+                f"select _billing_period, _billing_account_id, min(_row_number) "
+                f"from ({sql}) group by all order by 3"
             ).fetchall()
         except duckdb.Error as exc:
             raise IngestError(
@@ -142,7 +133,16 @@ def index_file(
                 file=path,
                 hint="the file looks truncated or corrupt; re-download or re-export it",
             ) from None
-        for period, account in rows:
+        if not rows:
+            raise IngestError(
+                "the file has no data rows",
+                file=path,
+                hint="an export with a header only; re-export it",
+            )
+        for period, account, first_row in rows:
+            if period is None or account is None:
+                what = "billing period" if period is None else "billing account"
+                raise IngestError(f"cannot tell the {what} of this row", file=path, row=first_row)
             periods.setdefault(period, []).append(account)
     con.execute(
         "insert or replace into ingest.landing_files values (?, ?, ?, ?, ?, ?, now())",
@@ -181,7 +181,8 @@ def _hash_cached(con: duckdb.DuckDBPyConnection, path: Path, landing_dir: Path) 
 @dataclass
 class Discovery:
     deliveries: list[Delivery]
-    file_errors: list[IngestError]  # plain files that could not even be indexed
+    # (period or "?", error): manifests and plain files that could not even be indexed
+    file_errors: list[tuple[str, IngestError]]
 
 
 def discover(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) -> Discovery:
@@ -189,9 +190,10 @@ def discover(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) 
     manifests = scan_manifests(landing_dir, source.folder, files)
     managed = [d for scan in manifests.values() for d in scan.managed_dirs]
     deliveries: list[Delivery] = []
+    errors: list[tuple[str, IngestError]] = []
     if source.manifest:
         deliveries += manifests[source.manifest].deliveries
-    errors: list[IngestError] = []
+        errors += manifests[source.manifest].errors
     candidates: dict[tuple[str, str], list[IndexedFile]] = {}
     for path in files:
         kind = file_kind(path)
@@ -200,16 +202,19 @@ def discover(con: duckdb.DuckDBPyConnection, source: Source, landing_dir: Path) 
         try:
             indexed = index_file(con, source.folder, path, landing_dir)
         except IngestError as exc:
-            errors.append(exc)
+            errors.append(("?", exc))
             continue
         if indexed.source is None:
             names = ", ".join(s.name for s in SOURCES.values() if s.folder == source.folder)
             errors.append(
-                IngestError(
-                    f"unknown file format: its columns match none of the {source.folder}/ "
-                    f"sources ({names})",
-                    file=path,
-                    hint="see docs/landing-formats.md for the expected columns",
+                (
+                    "?",
+                    IngestError(
+                        f"unknown file format: its columns match none of the {source.folder}/ "
+                        f"sources ({names})",
+                        file=path,
+                        hint="see docs/landing-formats.md for the expected columns",
+                    ),
                 )
             )
             continue
@@ -343,9 +348,9 @@ def load_delivery(
     try:
         con.execute(f"delete from {table} where {scope}", [delivery.period, accounts_list])
         con.execute(
-            f"insert into {table} by name select * exclude (_error), ? as _load_id "
-            f"from _stage where {scope}",
-            [load_id, delivery.period, accounts_list],
+            f"insert into {table} by name select * exclude (_error), ? as _load_id, "
+            f"?::timestamp as _loaded_at from _stage where {scope}",
+            [load_id, loaded_at, delivery.period, accounts_list],
         )
         con.execute(
             f"""
@@ -486,8 +491,10 @@ def ingest_source(
         results.append(result)
         if progress:
             progress(_describe(result))
-    for exc in found.file_errors:
-        result = LoadResult(source.name, "?", "failed", message=str(exc))
+    for period, exc in found.file_errors:
+        if wanted is not None and period != "?" and period not in wanted:
+            continue
+        result = LoadResult(source.name, period, "failed", message=str(exc))
         _record_failure(con, result)
         results.append(result)
         if progress:

@@ -8,6 +8,7 @@ newline-delimited JSON is read line by line as JSON objects and flattened the sa
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from dataclasses import dataclass
@@ -52,21 +53,46 @@ def _sql_path(path: Path) -> str:
     return quote_literal(str(path))
 
 
-def _csv_from(path: Path) -> str:
+def read_csv_header(path: Path) -> list[str]:
+    """The header row, parsed by us: DuckDB would rename case-variant duplicates, and AWS tag
+    columns such as `resourceTags/user:team` and `resourceTags/user:Team` are distinct."""
+    opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise IngestError(
+            f"cannot read the header: {exc}",
+            file=path,
+            hint="the file looks truncated or corrupt, or is not UTF-8; re-download or re-export it",
+        ) from None
+    if not header or not any(h.strip() for h in header):
+        raise IngestError("the file has no header row", file=path)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in seen:
+            raise IngestError(
+                f"duplicate column {name!r} (positions {seen[name] + 1} and {i + 1})",
+                file=path,
+                column=name,
+            )
+        seen[name] = i
+    return header
+
+
+def _csv_from(path: Path, width: int) -> str:
     nulls = "[" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]"
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     return (
-        f"read_csv({_sql_path(path)}, header = true, all_varchar = true, "
-        f"nullstr = {nulls}, auto_detect = true, strict_mode = true, "
-        f"null_padding = false, encoding = 'utf-8')"
+        f"read_csv({_sql_path(path)}, header = false, skip = 1, columns = {columns}, "
+        f"delim = ',', quote = '\"', escape = '\"', nullstr = {nulls}, strict_mode = true, "
+        f"null_padding = false, encoding = 'utf-8', auto_detect = false)"
     )
 
 
 def _flatten_type(prefix: str, expr: str, duck_type: str, out: dict[str, str]) -> None:
     """Struct fields become `a.b`; lists become JSON text; everything else stays as typed."""
-    if duck_type.startswith("STRUCT("):
-        # Ask DuckDB for the struct's fields rather than parsing the type string.
-        return  # handled by caller through describe of the sub-expression
-    if duck_type.endswith("[]"):
+    if duck_type.endswith("]"):
         out[prefix] = f"to_json({expr})::varchar"
     else:
         out[prefix] = expr
@@ -77,8 +103,10 @@ def _expand(
 ) -> None:
     duck_type = con.execute(f"select typeof({expr}) from {from_sql} limit 1").fetchone()
     type_name = duck_type[0] if duck_type else "VARCHAR"
-    if type_name.startswith("STRUCT("):
-        keys = con.execute(f"select unnest(struct_keys({expr})) from {from_sql} limit 1").fetchall()
+    if type_name.startswith("STRUCT(") and not type_name.endswith("]"):
+        keys = con.execute(
+            f"select unnest(struct_keys(v)) from (select {expr} as v from {from_sql} limit 1)"
+        ).fetchall()
         for (key,) in keys:
             _expand(con, from_sql, f"{name}.{key}", f"{expr}.{quote_ident(key)}", out)
         return
@@ -132,10 +160,10 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
         raise IngestError("the file is empty (0 bytes)", file=path, hint="re-export it")
     try:
         if kind == "csv":
-            base = _csv_from(path)
+            header = read_csv_header(path)
+            base = _csv_from(path, len(header))
             from_sql = f"(select row_number() over () as _row_number, * from {base})"
-            names = [n for n, _ in _describe(con, base)]
-            fields = {n: quote_ident(n) for n in names}
+            fields = {name: f"c{i}" for i, name in enumerate(header)}
         elif kind == "parquet":
             base = f"read_parquet({_sql_path(path)}, file_row_number = true)"
             from_sql = f"(select file_row_number + 1 as _row_number, * exclude (file_row_number) from {base})"
@@ -143,7 +171,7 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
             for name, type_name in _describe(con, base):
                 if name == "file_row_number":
                     continue
-                if type_name.startswith("STRUCT("):
+                if type_name.startswith("STRUCT(") and not type_name.endswith("]"):
                     _expand(con, from_sql, name, quote_ident(name), fields)
                 else:
                     _flatten_type(name, quote_ident(name), type_name, fields)

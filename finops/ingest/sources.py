@@ -387,8 +387,8 @@ def _legacy_cur_maps(fields: dict[str, str]) -> list[str]:
             return "map()::map(varchar, varchar)"
         items = "[" + ", ".join(entries) + "]"
         return (
-            f"map_from_entries(list_transform(list_filter({items}, e -> e.v is not null), "
-            f"e -> {{'key': e.k, 'value': e.v}}))::map(varchar, varchar)"
+            f"map_from_entries(list_transform(list_filter({items}, lambda e: e.v is not null), "
+            f"lambda e: {{'key': e.k, 'value': e.v}}))::map(varchar, varchar)"
         )
 
     return [
@@ -517,5 +517,6 @@ def raw_table_ddl(source: Source) -> str:
         "_source_file varchar not null",
         "_row_number bigint",
         "_load_id varchar not null",
+        "_loaded_at timestamp not null",
     ]
     return f"create table if not exists {source.qualified_table} (\n  " + ",\n  ".join(cols) + "\n)"

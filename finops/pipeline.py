@@ -1,0 +1,143 @@
+"""Run the pipeline in-process through Dagster (the same assets the schedule runs) and report.
+
+`finops run` and `finops demo` call `run_pipeline`; the Dagster UI and schedule run the very
+same asset definitions, so a CLI run and a scheduled run produce the same tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from finops.config import Settings
+from finops.ingest import SOURCES, landing_periods
+from finops.warehouse import connect_reader
+
+Progress = Callable[[str], None]
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, or `.dagster_home/` beside the warehouse, with telemetry switched off."""
+    home = Path(os.environ.get("DAGSTER_HOME", ".dagster_home")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(
+            "# Written by finops: no phoning home, and one DuckDB writer at a time.\n"
+            "telemetry:\n  enabled: false\n"
+            "run_queue:\n  max_concurrent_runs: 1\n"
+        )
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def periods_in_landing(settings: Settings) -> list[str]:
+    periods: set[str] = set()
+    for name in SOURCES:
+        periods.update(landing_periods(settings, name))
+    return sorted(p for p in periods if p >= settings.first_billing_period)
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    periods: list[str]
+    failures: list[str]
+
+
+def run_pipeline(
+    settings: Settings,
+    periods: list[str] | None = None,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Materialize every asset for the given billing periods (default: all in landing)."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    say = progress or (lambda _msg: None)
+    periods = sorted(periods) if periods else periods_in_landing(settings)
+    if not periods:
+        say(f"nothing to do: no deliveries under {settings.landing_dir}")
+        return RunOutcome(True, [], [])
+    say(
+        f"running {len(defs.assets or [])} assets for {len(periods)} billing period(s) "
+        f"{periods[0]}..{periods[-1]} through Dagster (in-process)"
+    )
+    instance = (
+        dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
+    )
+    result = dg.materialize(
+        list(defs.assets or []),
+        resources=defs.resources,
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": f"{periods[0]}-01",
+            "dagster/asset_partition_range_end": f"{periods[-1]}-01",
+        },
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    failures = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            failures.append(
+                f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+                if event.step_failure_data.error
+                else str(event.step_key)
+            )
+    done = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
+    for key in done:
+        say(f"materialized {key}")
+    return RunOutcome(result.success, periods, failures)
+
+
+@dataclass
+class SummaryRow:
+    source: str
+    period: str
+    rows: int
+    billed_cost: Decimal
+    currency: str
+
+
+def raw_summary(settings: Settings) -> list[SummaryRow]:
+    """Rows and billed cost per source and billing period, straight from the raw tables."""
+    con = connect_reader(settings)
+    try:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        out = []
+        for source in SOURCES.values():
+            if source.table not in tables:
+                continue
+            billed = source.billed_cost_expr.replace("r.", "")
+            currency = source.currency_expr.replace("r.", "") if source.currency_expr else "''"
+            for period, rows, total, cur in con.execute(
+                f"select _billing_period, count(*), sum({billed}), "
+                f"string_agg(distinct {currency}, '/') from {source.qualified_table} "
+                "group by 1 order by 1"
+            ).fetchall():
+                out.append(SummaryRow(source.name, period, rows, Decimal(total or 0), cur or ""))
+        return out
+    finally:
+        con.close()
+
+
+def format_summary(rows: list[SummaryRow]) -> str:
+    if not rows:
+        return "(no raw data loaded yet)"
+    lines = [f"{'source':<18} {'period':<8} {'rows':>12} {'billed cost':>18} currency"]
+    for r in rows:
+        amount = f"{r.billed_cost:,.2f}" if r.source != "business_metrics" else "-"
+        lines.append(f"{r.source:<18} {r.period:<8} {r.rows:>12,} {amount:>18} {r.currency}")
+    total_rows = sum(r.rows for r in rows)
+    lines.append(f"{'total':<18} {'':<8} {total_rows:>12,}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""One folder per integration; each exposes `defs` (a dagster.Definitions)."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the Dagster definitions (pure functions, unit-testable without Dagster runs)."""
