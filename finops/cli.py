@@ -81,10 +81,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from finops.pipeline import dagster_home, format_summary, raw_summary, run_pipeline
+    from finops.pipeline import format_summary, raw_summary, run_pipeline
 
     settings = Settings.from_env()
-    dagster_home()
     started = time.monotonic()
     outcome = run_pipeline(settings, args.period or None, progress=_say)
     if settings.duckdb_path.exists():
@@ -103,9 +102,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from finops.generate import generate
-    from finops.pipeline import format_summary, raw_summary, run_pipeline
-
     settings = Settings.from_env()
     landing = settings.landing_dir
     started = time.monotonic()
@@ -117,6 +113,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from finops.generate import generate
+    from finops.pipeline import format_summary, raw_summary, run_pipeline
+
     if landing.exists():
         shutil.rmtree(landing)  # only ever a previous demo's data (marker checked above)
     _say(f"==> 1/2 generating a year of sample exports (~{args.rows:,} line items) into {landing}")

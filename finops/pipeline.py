@@ -67,9 +67,8 @@ def run_pipeline(
         f"running {len(defs.assets or [])} assets for {len(periods)} billing period(s) "
         f"{periods[0]}..{periods[-1]} through Dagster (in-process)"
     )
-    instance = (
-        dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
-    )
+    dagster_home()
+    instance = dg.DagsterInstance.get()
     result = dg.materialize(
         list(defs.assets or []),
         resources=defs.resources,
@@ -81,18 +80,21 @@ def run_pipeline(
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         raise_on_error=False,
     )
-    failures = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data:
-            failures.append(
-                f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
-                if event.step_failure_data.error
-                else str(event.step_key)
-            )
+    failures = [_failure_text(e) for e in result.all_events if e.is_step_failure]
     done = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
     for key in done:
         say(f"materialized {key}")
     return RunOutcome(result.success, periods, failures)
+
+
+def _failure_text(event) -> str:
+    data = event.step_failure_data
+    user = getattr(data, "user_failure_data", None) if data else None
+    if user is not None and user.description:
+        return f"{event.step_key}: {user.description}"
+    if data is not None and data.error is not None:
+        return f"{event.step_key}: {data.error.message.strip()}"
+    return str(event.step_key)
 
 
 @dataclass

@@ -6,7 +6,6 @@ periods. A backfill of many months runs as one run (single-run backfill policy),
 is one pass over the landing folder instead of twelve.
 """
 
-
 import warnings
 
 import dagster as dg
@@ -54,7 +53,6 @@ def build_ingestion_asset(source: Source) -> dg.AssetsDefinition:
         owners=[OWNER],
         kinds={"duckdb"},
         pool="duckdb_writer",
-        retry_policy=dg.RetryPolicy(max_retries=1, delay=5),
     )
     def _ingest(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.MaterializeResult:
         periods = sorted({period_of(k) for k in context.partition_keys})
