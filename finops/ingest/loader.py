@@ -519,9 +519,12 @@ def _record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
 
 def _describe(result: LoadResult) -> str:
     if result.status == "loaded":
+        billed = (
+            "" if result.source == "business_metrics" else f", billed {result.billed_cost:,.2f}"
+        )
         return (
-            f"{result.source} {result.period}: loaded {result.rows:,} rows, billed "
-            f"{result.billed_cost:,.2f} ({len(result.files)} file(s))"
+            f"{result.source} {result.period}: loaded {result.rows:,} rows{billed} "
+            f"({len(result.files)} file(s))"
         )
     if result.status == "unchanged":
         return f"{result.source} {result.period}: unchanged, skipped"

@@ -1,0 +1,83 @@
+"""dbt models, seeds and snapshots as Dagster assets; dbt tests become asset checks.
+
+Assets share the billing-month partitions of ingestion so that one run (or one backfill) carries
+a month from landing to marts. dbt runs under the warehouse write lock: DuckDB has one writer.
+"""
+
+import os
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from finops.warehouse import write_lock
+from orchestration.lib.dbt import dbt_env, dbt_executable, finops_dbt_project
+from orchestration.lib.partitions import billing_period_partitions
+from orchestration.lib.resources import FinopsSettings
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+OWNERS = {
+    "staging": "team:data-platform",
+    "intermediate": "team:data-platform",
+    "marts": "team:finops",
+}
+
+
+class FinopsDbtTranslator(DagsterDbtTranslator):
+    """Models keyed by schema (`marts/fct_allocated_cost`), grouped by layer."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or manifest["sources"].get(unique_id) or {}
+        if node.get("resource_type") in ("model", "seed", "snapshot"):
+            schema = node.get("config", {}).get("schema") or node.get("schema") or "main"
+            layer = (
+                schema
+                if schema in OWNERS
+                else ("seeds" if node["resource_type"] == "seed" else schema)
+            )
+            spec = spec.replace_attributes(
+                key=dg.AssetKey([schema, node["name"]]),
+                group_name=layer,
+                owners=[OWNERS.get(layer, "team:finops")],
+            )
+        return spec
+
+
+DBT_PROJECT = finops_dbt_project()
+TRANSLATOR = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+    partitions_def=billing_period_partitions(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_writer",
+)
+def finops_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, finops: FinopsSettings
+):
+    """`dbt build` of the selected models: every mart is rebuilt from raw for all periods."""
+    settings = finops.settings()
+    # dbt inherits this process's environment: point its profile at the same warehouse file.
+    os.environ.update(dbt_env(settings.duckdb_path))
+    with write_lock(settings.duckdb_path):
+        yield from dbt.cli(["build"], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[finops_dbt_models],
+    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
+)

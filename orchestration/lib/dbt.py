@@ -1,0 +1,73 @@
+"""The dbt project as Dagster sees it: where it is, and a manifest that is never stale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from finops.config import DBT_PROJECT_DIR, PROJECT_ROOT
+
+DBT_SOURCES = ("models", "macros", "tests", "snapshots")
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def dbt_env(duckdb_path: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    if duckdb_path is not None:
+        env["FINOPS_DUCKDB_PATH"] = str(duckdb_path)
+    return env
+
+
+def _newest_source_mtime() -> float:
+    newest = (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime
+    folders = [DBT_PROJECT_DIR / d for d in DBT_SOURCES] + [PROJECT_ROOT / "seeds"]
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest(project: DbtProject) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project's files.
+
+    `dagster dev` would do this through prepare_if_dev(); `finops run`, the tests and a
+    deployed code server load the definitions without it, so do it here (a few seconds).
+    """
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return manifest
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--profiles-dir",
+            str(PROJECT_ROOT),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=dbt_env(),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0 or not manifest.exists():
+        raise RuntimeError(
+            "dbt parse failed; fix the dbt project and retry:\n"
+            + (result.stdout + result.stderr).strip()[-3000:]
+        )
+    return manifest
+
+
+def finops_dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=PROJECT_ROOT)
+    ensure_manifest(project)
+    return project
