@@ -12,6 +12,7 @@ from finops.ingest.loader import (
     LoadResult,
     Progress,
     available_periods,
+    ensure_raw_table,
     ingest_source,
 )
 from finops.ingest.sources import SOURCES
@@ -37,6 +38,9 @@ def ingest(
         raise ValueError(f"unknown source(s) {unknown}; choose from {sorted(SOURCES)}")
     results: list[LoadResult] = []
     with connect_writer(settings) as con:
+        # Every raw table exists after any ingest, so dbt staging can always select from all six.
+        for source in SOURCES.values():
+            ensure_raw_table(con, source)
         for name in sources or list(SOURCES):
             results += ingest_source(con, name, settings.landing_dir, periods, progress)
     if raise_on_failure and any(r.status == "failed" for r in results):
