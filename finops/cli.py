@@ -114,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return 2
     from finops.generate import generate
-    from finops.pipeline import format_summary, raw_summary, run_pipeline
+    from finops.pipeline import format_summary, mart_summary, raw_summary, run_pipeline
 
     if landing.exists():
         shutil.rmtree(landing)  # only ever a previous demo's data (marker checked above)
@@ -128,6 +128,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     outcome = run_pipeline(settings, progress=lambda m: _say("    " + m))
     _say("")
     _say(format_summary(raw_summary(settings)))
+    _say("")
+    _say(mart_summary(settings))
     if not outcome.success:
         for failure in outcome.failures:
             print(f"error: {failure}", file=sys.stderr)
@@ -136,7 +138,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _say(f"demo finished in {time.monotonic() - started:.0f}s")
     _say(f"  landing (sample exports): {landing}")
     _say(f"  warehouse (DuckDB):       {settings.duckdb_path}")
-    _say(f"  explore:  duckdb -readonly {settings.duckdb_path}   or   make dev  (Dagster UI)")
+    _say("  marts:                    schema `marts` in the warehouse (docs/dbt.md)")
+    _say("  explore:                  make dev  (Dagster UI, lineage landing -> raw -> marts)")
     return 0
 
 

@@ -143,3 +143,45 @@ def format_summary(rows: list[SummaryRow]) -> str:
     total_rows = sum(r.rows for r in rows)
     lines.append(f"{'total':<18} {'':<8} {total_rows:>12,}")
     return "\n".join(lines)
+
+
+def mart_summary(settings: Settings) -> str:
+    """A few headline numbers from the marts, so a demo ends with something to read."""
+    con = connect_reader(settings)
+    try:
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+        ]
+        if not marts:
+            return "(no marts built yet)"
+        lines = ["marts (schema `marts`): " + ", ".join(marts)]
+        if "fct_allocated_cost" in marts:
+            lines.append(f"{'provider':<14} {'billed (reporting)':>20} {'effective':>16} allocated")
+            for provider, billed, effective, allocated, currency in con.execute(
+                """
+                select provider, sum(billed_cost_reporting), sum(effective_cost_reporting),
+                       sum(effective_cost_reporting) filter (where team <> 'unallocated')
+                       / nullif(sum(effective_cost_reporting), 0),
+                       any_value(reporting_currency)
+                from marts.fct_allocated_cost group by 1 order by 2 desc
+                """
+            ).fetchall():
+                share = f"{allocated:.1%}" if allocated is not None else "-"
+                lines.append(
+                    f"{provider:<14} {billed:>16,.2f} {currency} {effective:>16,.2f} {share:>9}"
+                )
+        if "invoice_reconciliation" in marts:
+            bad = con.execute(
+                "select count(*) from marts.invoice_reconciliation where not is_reconciled"
+            ).fetchone()[0]
+            total = con.execute("select count(*) from marts.invoice_reconciliation").fetchone()[0]
+            lines.append(
+                f"invoice reconciliation: {total - bad}/{total} account-months exact to the cent"
+            )
+        return "\n".join(lines)
+    finally:
+        con.close()
