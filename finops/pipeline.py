@@ -28,7 +28,8 @@ def dagster_home() -> Path:
         config.write_text(
             "# Written by finops: no phoning home, and one DuckDB writer at a time.\n"
             "telemetry:\n  enabled: false\n"
-            "run_queue:\n  max_concurrent_runs: 1\n"
+            "concurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+            "  pools:\n    default_limit: 1\n"
         )
     os.environ["DAGSTER_HOME"] = str(home)
     return home
@@ -57,6 +58,8 @@ def run_pipeline(
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.defs.automation.definitions import PIPELINE_JOB_NAME
+    from orchestration.lib.landing_watch import partition_range_tags
 
     say = progress or (lambda _msg: None)
     periods = sorted(periods) if periods else periods_in_landing(settings)
@@ -64,19 +67,16 @@ def run_pipeline(
         say(f"nothing to do: no deliveries under {settings.landing_dir}")
         return RunOutcome(True, [], [])
     say(
-        f"running {len(defs.assets or [])} assets for {len(periods)} billing period(s) "
-        f"{periods[0]}..{periods[-1]} through Dagster (in-process)"
+        f"running job {PIPELINE_JOB_NAME} for {len(periods)} billing period(s) "
+        f"{periods[0]}..{periods[-1]} through Dagster (in-process; ingestion, dbt, checks)"
     )
     dagster_home()
     instance = dg.DagsterInstance.get()
-    result = dg.materialize(
-        list(defs.assets or []),
-        resources=defs.resources,
+    # The very job the schedule and the sensor launch, so a CLI run and a scheduled run agree.
+    job = defs.resolve_job_def(PIPELINE_JOB_NAME)
+    result = job.execute_in_process(
         instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": f"{periods[0]}-01",
-            "dagster/asset_partition_range_end": f"{periods[-1]}-01",
-        },
+        tags=partition_range_tags(periods),
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         raise_on_error=False,
     )
