@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import dagster as dg
 import pytest
@@ -88,9 +89,9 @@ def test_changed_periods_fall_back_to_open_months_for_freely_named_files() -> No
 
 
 class _Collector(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         _Collector.received.append(json.loads(self.rfile.read(length)))
         self.send_response(204)
@@ -100,8 +101,9 @@ class _Collector(BaseHTTPRequestHandler):
         pass
 
 
-def test_alert_posts_to_webhook_and_redacts_its_secret(monkeypatch: pytest.MonkeyPatch,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_alert_posts_to_webhook_and_redacts_its_secret(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     server = HTTPServer(("127.0.0.1", 0), _Collector)
     thread = threading.Thread(target=server.handle_request, daemon=True)
     thread.start()
@@ -111,20 +113,25 @@ def test_alert_posts_to_webhook_and_redacts_its_secret(monkeypatch: pytest.Monke
         assert send_alert("run failed", "raw/aws_cur2_line_items: file X is truncated") is True
     thread.join(5)
     server.server_close()
-    assert _Collector.received == [{"text": "run failed\nraw/aws_cur2_line_items: file X is truncated"}]
+    assert _Collector.received == [
+        {"text": "run failed\nraw/aws_cur2_line_items: file X is truncated"}
+    ]
     assert "SECRET-TOKEN" not in caplog.text
     assert redact_url(url) == "http://127.0.0.1/***"
 
 
-def test_alert_without_webhook_only_logs(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_alert_without_webhook_only_logs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.delenv("FINOPS_ALERT_WEBHOOK_URL", raising=False)
     with caplog.at_level(logging.ERROR):
         assert send_alert("t", "x") is False
     assert "ALERT: t: x" in caplog.text
 
 
-def test_unreachable_webhook_is_reported_without_the_url(monkeypatch: pytest.MonkeyPatch,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_unreachable_webhook_is_reported_without_the_url(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("FINOPS_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/hooks/TOPSECRET")
     with caplog.at_level(logging.ERROR):
         assert send_alert("t", "x", timeout_s=2) is False

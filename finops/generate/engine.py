@@ -32,8 +32,11 @@ import pyarrow as pa
 from finops.generate import company
 
 MACROS = (
-    # uniform [0, 1) from a 64-bit hash
-    "CREATE OR REPLACE MACRO u01(h) AS ((h) >> 11)::DOUBLE / 9007199254740992.0",
+    # uniform [0, 1) from a 64-bit hash. DuckDB's hash(a, b, c) of arguments that differ only in
+    # the last one are correlated, so the result is hashed once more to mix the bits.
+    "CREATE OR REPLACE MACRO u01(h) AS (hash(h) >> 11)::DOUBLE / 9007199254740992.0",
+    # pseudo-random integer in [0, n)
+    "CREATE OR REPLACE MACRO pick(h, n) AS (hash(h) % (n))::INT",
     # roughly standard normal (Irwin-Hall of 4 uniforms)
     "CREATE OR REPLACE MACRO nrm(h) AS (u01(hash(h, 1)) + u01(hash(h, 2)) + u01(hash(h, 3))"
     " + u01(hash(h, 4)) - 2.0) * 1.7320508",
@@ -43,11 +46,17 @@ MACROS = (
 )
 
 
-def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    config: dict[str, Any] = {"preserve_insertion_order": True}
-    if threads:
-        config["threads"] = threads
+def connect() -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB, single-threaded.
+
+    Single-threaded execution is what makes the files byte-identical: row order, float sums and
+    row groups no longer depend on thread timing, and the wide final projections need no sort.
+    generate() gets its parallelism from running independent exports on separate connections.
+    """
+    config: dict[str, Any] = {"preserve_insertion_order": True, "threads": 1}
     con = duckdb.connect(config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     for macro in MACROS:
         con.execute(macro)
     return con
@@ -133,9 +142,7 @@ def load_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, A
     con.unregister("_load_tmp")
 
 
-def load_company(
-    con: duckdb.DuckDBPyConnection, ba: company.BillingAccount, provider_key: str
-) -> None:
+def load_company(con: duckdb.DuckDBPyConnection, ba: company.BillingAccount) -> None:
     """Tables `acc` (weighted, for sampling) and `teams` for one billing account."""
     accts = [a for a in ba.accounts if a.weight > 0]
     total = sum(a.weight for a in accts)
@@ -152,6 +159,7 @@ def load_company(
                 "owner_team": a.owner_team,
                 "hosted": list(a.teams) if a.kind == "team" else [],
                 "cum_lo": cum / total,
+                "weight": a.weight,
                 "project_number": a.number,
             }
         )
@@ -172,7 +180,6 @@ def load_company(
             for t in company.TEAMS
         ],
     )
-    _ = provider_key
 
 
 def load_services(con: duckdb.DuckDBPyConnection, services: list[dict[str, Any]]) -> None:
@@ -215,17 +222,12 @@ class UsageSpec:
     product_keys: Sequence[str]
     value_case_variants: bool = True  # 'Payments', 'PAYMENTS', 'payments ' besides 'payments'
     min_resources: int = 150
-    anomaly: tuple[str, int, int, int, float] | None = (
-        None  # svc key, month, first day, last day, x
-    )
+    # a runaway workload: (service key, month index, first day, last day, cost multiplier)
+    anomaly: tuple[str, int, int, int, float] | None = None
 
 
-def build_usage(con: duckdb.DuckDBPyConnection, spec: UsageSpec) -> int:
-    """Create temp tables `res` (resources of the month) and `use` (one row per resource-slot).
-
-    `use` columns: rk (row order key), r, slot, t0, t1, cost (on-demand cost of the row).
-    Returns the number of usage rows.
-    """
+def build_resources(con: duckdb.DuckDBPyConnection, spec: UsageSpec) -> None:
+    """Create temp table `res`: the resources of the month, with tags and a per-slot cost `norm`."""
     m, s = spec.month, spec.seed
     ba = sql_str(spec.ba_key)
     days, hours = m.days, spec.hours
@@ -239,7 +241,7 @@ def build_usage(con: duckdb.DuckDBPyConnection, spec: UsageSpec) -> int:
     new_a, new_b = company.REORG_NEW_TEAMS
     variants = "TRUE" if spec.value_case_variants else "FALSE"
     con.execute(f"""
-CREATE OR REPLACE TEMP TABLE res AS
+CREATE OR REPLACE TEMP TABLE res0 AS
 WITH cand AS (
     SELECT r, hash({s}, {ba}, r) AS h,
            u01(hash({s}, {ba}, r, 'acct')) AS ua, u01(hash({s}, {ba}, r, 'svc')) AS us,
@@ -258,7 +260,7 @@ WITH cand AS (
         CASE gran WHEN 'H' THEN {hours} ELSE {days} END AS slots,
         greatest(1, least(CASE gran WHEN 'H' THEN {hours} ELSE {days} END,
             round(CASE gran WHEN 'H' THEN {len_h} ELSE {len_d} END * (0.25 + 1.5 * ul))))::BIGINT AS len,
-        exp(0.8 * nrm(hash(h, 'size'))) AS size
+        exp(0.6 * nrm(hash(h, 'size'))) AS size
     FROM with_svc
 ), placed AS (
     SELECT *, floor(ust * (slots - len + 1))::BIGINT AS start_slot,
@@ -273,7 +275,7 @@ WITH cand AS (
 ), tagged AS (
     SELECT t.*,
         CASE WHEN base_team = '{reorg_team}' AND {m.index} >= {reorg_from}
-             THEN CASE WHEN hash(h, 'reorg') % 2 = 0 THEN '{new_a}' ELSE '{new_b}' END
+             THEN CASE WHEN pick(hash(h, 'reorg'), 2) = 0 THEN '{new_a}' ELSE '{new_b}' END
              ELSE base_team END AS team,
         tm.key_style, tm.cost_center, tm.product,
         taggable AND base_team IS NOT NULL
@@ -294,11 +296,11 @@ WITH cand AS (
              WHEN ucase < 0.97 THEN upper(team)
              ELSE team || ' ' END AS team_val,
         CASE WHEN taggable AND u01(hash(h, 'envtag')) < 0.8 THEN
-            list_element({sql_list(spec.env_keys)}, 1 + (hash(h, 'envkey') % {len(spec.env_keys)})::INT) END AS env_key,
+            list_element({sql_list(spec.env_keys)}, 1 + pick(hash(h, 'envkey'), {len(spec.env_keys)})) END AS env_key,
         CASE WHEN taggable AND has_team_tag AND u01(hash(h, 'cctag')) < 0.55 THEN
-            list_element({sql_list(spec.cc_keys)}, 1 + (hash(h, 'cckey') % {len(spec.cc_keys)})::INT) END AS cc_key,
+            list_element({sql_list(spec.cc_keys)}, 1 + pick(hash(h, 'cckey'), {len(spec.cc_keys)})) END AS cc_key,
         CASE WHEN taggable AND has_team_tag AND u01(hash(h, 'prodtag')) < 0.4 THEN
-            list_element({sql_list(spec.product_keys)}, 1 + (hash(h, 'prodkey') % {len(spec.product_keys)})::INT)
+            list_element({sql_list(spec.product_keys)}, 1 + pick(hash(h, 'prodkey'), {len(spec.product_keys)}))
             END AS product_key
     FROM tagged
 )
@@ -306,20 +308,41 @@ SELECT * EXCLUDE (ukey, ucase),
     list_filter([
         {{'key': team_key, 'value': team_val}},
         {{'key': env_key, 'value': env}},
-        {{'key': cc_key, 'value': lower(cost_center)}},
+        {{'key': cc_key, 'value': CASE WHEN {variants} THEN cost_center ELSE lower(cost_center) END}},
         {{'key': product_key, 'value': product}},
         {{'key': CASE WHEN kind <> 'team' AND taggable THEN 'managed-by' END, 'value': 'terraform'}}
-    ], x -> x.key IS NOT NULL) AS tags
+    ], lambda x: x.key IS NOT NULL) AS tags
 FROM keyed
 """)
-    # spend per service: budget x share x trend, split over the service's resource-slots by size
+    # Spend: the month's budget, split over resource-slots by a per-row price level and the
+    # resource's size. A service's price level is its spend share over its expected share of rows,
+    # so services get their spend share on average while no single resource of a rarely drawn
+    # service soaks up that service's whole budget.
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE res AS
-SELECT res.*,
-    {budget_m} * spend_share * pow(1.0 + trend, {m.index})
-      * size / sum((len * size)::DECIMAL(38, 10)) OVER (PARTITION BY svc)::DOUBLE AS norm
-FROM res
+WITH kinds AS (
+    SELECT kind, sum(weight) / (SELECT sum(weight) FROM acc) AS p_kind FROM acc GROUP BY kind
+), price AS (
+    SELECT v.svc, v.spend_share / (k.p_kind * v.row_w / sum(v.row_w) OVER (PARTITION BY v.kind)
+        * CASE v.gran WHEN 'H' THEN {len_h} ELSE {len_d} END) AS price
+    FROM svc v JOIN kinds k USING (kind)
+), raw AS (
+    SELECT res0.*, price.price * pow(1.0 + trend, {m.index}) * size AS raw FROM res0 JOIN price USING (svc)
+)
+SELECT * EXCLUDE (raw),
+    {budget_m} * raw / (sum(CAST(len * raw AS DECIMAL(38, 12))) OVER ())::DOUBLE AS norm
+FROM raw
 """)
+
+
+def expand_usage(con: duckdb.DuckDBPyConnection, spec: UsageSpec) -> int:
+    """Create temp table `use` from `res`: one row per resource and hour (or day) it ran.
+
+    Columns: rk (row order key), r, slot, t0, t1, cost (on-demand cost of the row).
+    Returns the number of usage rows.
+    """
+    m, s = spec.month, spec.seed
+    ba = sql_str(spec.ba_key)
     if spec.anomaly:
         a_key, a_month, a_from, a_to, a_x = spec.anomaly
         anomaly = (
@@ -344,7 +367,7 @@ SELECT u.rk, u.r, u.slot,
         * {anomaly}) AS cost
 FROM u JOIN res USING (r)
 """)
-    return int(con.execute("SELECT count(*) FROM use").fetchone()[0])  # type: ignore[index]
+    return int(con.execute("SELECT count(*) FROM use").fetchall()[0][0])
 
 
 def month_budget(ba: company.BillingAccount, seed: int, month: Month) -> float:
