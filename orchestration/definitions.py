@@ -1,21 +1,22 @@
 """The Dagster code location: everything the pipeline runs, in one Definitions object.
 
 Each folder under `defs/` is one integration and exposes its own `defs`; this module merges
-them and binds the shared resources.
+them and binds the shared resources. Only `defs` may live at module scope: Dagster refuses a
+code location with more than one Definitions object in it.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.automation.definitions import defs as automation_defs
-from orchestration.defs.dbt.assets import defs as dbt_defs
-from orchestration.defs.ingestion.assets import defs as ingestion_defs
+from orchestration.defs.automation import definitions as automation
+from orchestration.defs.dbt import assets as dbt
+from orchestration.defs.ingestion import assets as ingestion
 from orchestration.lib.resources import FinopsSettings
 
 defs = dg.Definitions.merge(
-    ingestion_defs,
-    dbt_defs,
-    automation_defs,
+    ingestion.defs,
+    dbt.defs,
+    automation.defs,
     dg.Definitions(resources={"finops": FinopsSettings()}),
 )

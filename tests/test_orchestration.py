@@ -80,3 +80,20 @@ def test_a_bad_delivery_fails_the_run_with_the_file_named(settings: Settings) ->
         settings,
         "select _billing_period, sum(line_item_unblended_cost) from raw.aws_cur2_line_items group by 1",
     ) == [("2024-12", Decimal("2.000000000000"))]
+
+
+def test_code_location_loads_as_dagster_dev_loads_it(tmp_path: Path) -> None:
+    """`dagster dev -m orchestration.definitions` refuses modules with several Definitions."""
+    import os
+    import subprocess
+    import sys
+
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
