@@ -8,12 +8,12 @@ VM, a BigQuery dataset...) and expands each into one usage row per hour or day i
 * how long it runs in a month is a hash of the month too; resources are taken in order of ``r``
   until the month's row target is reached (a running sum), so row counts are exact up to one
   resource;
-* spend is set per service from the billing account's monthly budget and the service's spend
-  weight, then split over the service's resources by size and run time, so the bill has the same
-  size whatever the number of rows, and a few big services dominate it.
+* the month's budget is split over all resource-hours by a per-row price level (a service's
+  spend share over its expected share of rows) and the resource's size, so the bill has the
+  same size whatever the number of rows, and a few big services dominate it.
 
 Pseudo-random numbers are ``hash(seed, ...)`` mapped to [0, 1); no Python loops over rows.
-Sums that feed other values are taken over DECIMAL, so parallel aggregation stays deterministic.
+Sums that feed other values are taken over DECIMAL, so they do not depend on summation order.
 """
 
 from __future__ import annotations
