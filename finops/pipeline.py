@@ -6,6 +6,7 @@ same asset definitions, so a CLI run and a scheduled run produce the same tables
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,12 +75,17 @@ def run_pipeline(
     instance = dg.DagsterInstance.get()
     # The very job the schedule and the sensor launch, so a CLI run and a scheduled run agree.
     job = defs.resolve_job_def(PIPELINE_JOB_NAME)
-    result = job.execute_in_process(
-        instance=instance,
-        tags=partition_range_tags(periods),
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        raise_on_error=False,
-    )
+    # dbt's node-by-node output goes to a log file, not the terminal (the UI keeps it per run).
+    log_path = settings.duckdb_path.parent / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance,
+            tags=partition_range_tags(periods),
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            raise_on_error=False,
+        )
+    say(f"dbt and Dagster step output: {log_path}")
     failures = [_failure_text(e) for e in result.all_events if e.is_step_failure]
     done = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
     for key in done:
