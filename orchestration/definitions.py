@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.automation import definitions as automation
+from orchestration.defs.data_quality import checks as data_quality
 from orchestration.defs.dbt import assets as dbt
 from orchestration.defs.ingestion import assets as ingestion
 from orchestration.lib.resources import FinopsSettings
@@ -18,5 +19,6 @@ defs = dg.Definitions.merge(
     ingestion.defs,
     dbt.defs,
     automation.defs,
+    data_quality.defs,
     dg.Definitions(resources={"finops": FinopsSettings()}),
 )

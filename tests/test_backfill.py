@@ -19,8 +19,11 @@ def _landing(settings: Settings) -> None:
     b.write_cur2_delivery(aws, "2025-01", "exec-1", ["10.00", "20.50"])
     b.write_cur2_delivery(aws, "2025-02", "exec-1", ["5.25", "0.01"])
     b.write_cur2_delivery(aws, "2025-03", "exec-1", ["7.77"])
-    b.write_csv(settings.landing_dir / "azure/ea/20250101-20250131/ea_1.csv", b.EA_HEADER,
-                [b.ea_row("12.34"), b.ea_row("0.66", day="01/31/2025")])
+    b.write_csv(
+        settings.landing_dir / "azure/ea/20250101-20250131/ea_1.csv",
+        b.EA_HEADER,
+        [b.ea_row("12.34"), b.ea_row("0.66", day="01/31/2025")],
+    )
 
 
 def _snapshot(db: Path) -> dict[str, list[tuple]]:
@@ -28,10 +31,14 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
     try:
         out = {}
         for mart in MARTS:
-            columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? order by ordinal_position", [mart]
-            ).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [mart],
+                ).fetchall()
+            ]
             keep = ", ".join(f'"{c}"' for c in columns if c not in ("cost_id",))
             out[mart] = con.execute(f"select {keep} from marts.{mart} order by all").fetchall()
         return out
@@ -40,8 +47,9 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.slow
-def test_backfill_in_two_runs_equals_one_full_run(settings: Settings, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backfill_in_two_runs_equals_one_full_run(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _landing(settings)
     full = run_pipeline(settings)
     assert full.success, full.failures
