@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,10 +44,23 @@ def periods_in_landing(settings: Settings) -> list[str]:
 
 
 @dataclass
+class CheckOutcome:
+    asset: str
+    name: str
+    passed: bool
+    severity: str  # ERROR | WARN
+
+
+@dataclass
 class RunOutcome:
     success: bool
     periods: list[str]
     failures: list[str]
+    checks: list[CheckOutcome] = field(default_factory=list)
+
+    @property
+    def failed_checks(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed]
 
 
 def run_pipeline(
@@ -87,10 +100,26 @@ def run_pipeline(
         )
     say(f"dbt and Dagster step output: {log_path}")
     failures = [_failure_text(e) for e in result.all_events if e.is_step_failure]
+    checks = [
+        CheckOutcome(
+            data.asset_key.to_user_string(), data.check_name, data.passed, data.severity.value
+        )
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and (data := e.asset_check_evaluation_data) is not None
+    ]
     done = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
     for key in done:
         say(f"materialized {key}")
-    return RunOutcome(result.success, periods, failures)
+    passed = sum(c.passed for c in checks)
+    say(f"checks: {passed}/{len(checks)} passed")
+    for check in checks:
+        if not check.passed:
+            say(
+                f"check {check.severity}: {check.asset} {check.name} failed (see the Dagster UI "
+                f"or {log_path})"
+            )
+    return RunOutcome(result.success, periods, failures, checks)
 
 
 def _failure_text(event) -> str:

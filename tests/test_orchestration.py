@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from finops.config import Settings
 from finops.pipeline import run_pipeline
@@ -97,3 +98,26 @@ def test_code_location_loads_as_dagster_dev_loads_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_whole_graph_on_generated_data_passes_every_blocking_check(settings: Settings) -> None:
+    from finops.generate import generate
+
+    generate(settings.landing_dir, months=2, rows=20_000, seed=7, start="2025-01")
+    outcome = run_pipeline(settings)
+
+    assert outcome.success, outcome.failures
+    names = {(c.asset, c.name) for c in outcome.checks}
+    # GX suites and dbt tests both ran as asset checks
+    assert ("raw/aws_cur2_line_items", "billing_integrity") in names
+    assert ("marts/invoice_reconciliation", "invoice_reconciled") in names
+    assert any(name.startswith("cost_conserved") for _, name in names), names
+    assert len(outcome.checks) > 50
+    assert [c for c in outcome.failed_checks if c.severity == "ERROR"] == []
+    # Under-tagged sample accounts surface as a coverage warning, not an error.
+    warned = {c.name for c in outcome.failed_checks}
+    assert any(name.startswith("tag_coverage") for name in warned), warned
+    assert query(
+        settings, "select count(*) from marts.invoice_reconciliation where not is_reconciled"
+    ) == [(0,)]
