@@ -475,3 +475,40 @@ def test_missing_exchange_rate_names_currency_and_month(
             gbp_settings,
             dbt_args(tmp_path, "build", "--select", "+int_cost__exchange_rates"),
         )
+
+
+# --- allocation as code: a seed edit shows in the marts on the next run ------------------------
+
+
+def test_a_new_virtual_tag_rule_shows_in_the_marts_on_the_next_run(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    untagged = b.ea_row("7.66", tags="", subscription="sub-unowned-1")
+    b.write_csv(
+        settings.landing_dir / "azure/ea/20250101-20250131/ea_1.csv", b.EA_HEADER, [untagged]
+    )
+    ingest(settings)
+    build(settings, tmp_path)
+
+    def attribution() -> list[tuple]:
+        con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+        try:
+            return con.execute(
+                "select team, allocation_method, allocation_rule_id, sum(billed_cost) "
+                "from marts.fct_allocated_cost group by all"
+            ).fetchall()
+        finally:
+            con.close()
+
+    assert attribution() == [("unallocated", "unallocated", None, Decimal("7.660000000000"))]
+
+    rules = SEEDS_DIR / "allocation_rules.csv"
+    original = rules.read_text()
+    try:
+        rules.write_text(
+            original.rstrip("\n")
+            + "\nR999,999,microsoft,sub-unowned-1,,,,,search,,,,test: unowned subscription -> search\n"
+        )
+        build(settings, tmp_path, "--select", "allocation_rules+")
+        assert attribution() == [("search", "rule", "R999", Decimal("7.660000000000"))]
+    finally:
+        rules.write_text(original)
