@@ -33,6 +33,7 @@ test: $(STAMP) ## the whole test suite
 lint: $(STAMP) ## ruff + sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p warehouse
 	FINOPS_DUCKDB_PATH=$(CURDIR)/warehouse/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models
 
 dev: $(STAMP) ## start the Dagster UI on http://127.0.0.1:3000
