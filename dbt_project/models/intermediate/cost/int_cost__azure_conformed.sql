@@ -136,61 +136,9 @@ conformed as (
 
 daily as (
 
-    select
-        x_source,
-        provider,
-        billing_account_id,
-        sub_account_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        charge_class,
-        charge_frequency,
-        service_name,
-        x_service_code,
-        region,
-        resource_id,
-        pricing_category,
-        commitment_discount_id,
-        commitment_discount_type,
-        commitment_discount_status,
-        billing_currency,
-        consumed_unit,
-        x_line_item_type,
-        tags_json,
-        x_amortize,
-        max(billing_account_name) as billing_account_name,
-        max(sub_account_name) as sub_account_name,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        sum(list_cost) as list_cost,
-        sum(contracted_cost) as contracted_cost,
-        sum(consumed_quantity) as consumed_quantity,
-        count(*) as x_row_count
-    from conformed
-    group by
-        x_source,
-        provider,
-        billing_account_id,
-        sub_account_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        charge_class,
-        charge_frequency,
-        service_name,
-        x_service_code,
-        region,
-        resource_id,
-        pricing_category,
-        commitment_discount_id,
-        commitment_discount_type,
-        commitment_discount_status,
-        billing_currency,
-        consumed_unit,
-        x_line_item_type,
-        tags_json,
-        x_amortize
+    {{ focus_daily_rollup('conformed', focus_daily_dimensions() + [
+        'x_source', 'x_service_code', 'tags_json', 'x_amortize'
+    ]) }}
 
 )
 

@@ -84,59 +84,9 @@ conformed as (
 
 daily as (
 
-    select
-        provider,
-        billing_account_id,
-        sub_account_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        charge_class,
-        charge_frequency,
-        service_name,
-        focus_service_category,
-        region,
-        resource_id,
-        pricing_category,
-        commitment_discount_id,
-        commitment_discount_type,
-        commitment_discount_category,
-        commitment_discount_status,
-        billing_currency,
-        consumed_unit,
-        tags,
-        x_line_item_type,
-        max(billing_account_name) as billing_account_name,
-        max(sub_account_name) as sub_account_name,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        sum(list_cost) as list_cost,
-        sum(contracted_cost) as contracted_cost,
-        sum(consumed_quantity) as consumed_quantity,
-        count(*) as x_row_count
-    from conformed
-    group by
-        provider,
-        billing_account_id,
-        sub_account_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        charge_class,
-        charge_frequency,
-        service_name,
-        focus_service_category,
-        region,
-        resource_id,
-        pricing_category,
-        commitment_discount_id,
-        commitment_discount_type,
-        commitment_discount_category,
-        commitment_discount_status,
-        billing_currency,
-        consumed_unit,
-        tags,
-        x_line_item_type
+    {{ focus_daily_rollup('conformed', focus_daily_dimensions() + [
+        'focus_service_category', 'commitment_discount_category', 'tags'
+    ]) }}
 
 )
 

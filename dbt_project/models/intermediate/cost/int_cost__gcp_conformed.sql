@@ -126,50 +126,15 @@ all_rows as (
 
 daily as (
 
-    select
-        billing_account_id,
-        project_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        service_name,
-        service_id,
-        region,
-        resource_id,
-        commitment_discount_id,
-        commitment_discount_status,
-        pricing_category,
-        x_amortize,
-        currency,
-        consumed_unit,
-        x_line_item_type,
-        labels_json,
-        project_labels_json,
-        max(project_name) as project_name,
-        sum(billed_cost) as billed_cost,
-        sum(list_cost) as list_cost,
-        sum(consumed_quantity) as consumed_quantity,
-        count(*) as x_row_count
-    from all_rows
-    group by
-        billing_account_id,
-        project_id,
-        billing_period,
-        charge_date,
-        charge_category,
-        service_name,
-        service_id,
-        region,
-        resource_id,
-        commitment_discount_id,
-        commitment_discount_status,
-        pricing_category,
-        x_amortize,
-        currency,
-        consumed_unit,
-        x_line_item_type,
-        labels_json,
-        project_labels_json
+    {{ focus_daily_rollup('all_rows', [
+        'billing_account_id', 'project_id', 'billing_period', 'charge_date', 'charge_category',
+        'service_name', 'service_id', 'region', 'resource_id', 'commitment_discount_id',
+        'commitment_discount_status', 'pricing_category', 'x_amortize', 'currency',
+        'consumed_unit', 'x_line_item_type', 'labels_json', 'project_labels_json'
+    ], measures=[
+        ['max', 'project_name'], ['sum', 'billed_cost'], ['sum', 'list_cost'],
+        ['sum', 'consumed_quantity']
+    ]) }}
 
 )
 
