@@ -197,11 +197,3 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def json_array_field(fields: dict[str, str], key: str) -> str | None:
-    """For NDJSON, repeated fields must stay JSON (json_extract, not _string)."""
-    expr = fields.get(key)
-    if expr and expr.startswith("json_extract_string("):
-        return expr.replace("json_extract_string(", "json_extract(", 1) + "::varchar"
-    return expr
