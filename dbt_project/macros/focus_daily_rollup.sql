@@ -1,5 +1,6 @@
 {#
-    The dimensions the conformed cost models share in their daily rollup; each model adds its
+    The dimensions the conformed cost models share in their daily rollup (fct_allocated_cost
+    uses focus_daily_rollup with its own list); each conformed model adds its
     own (x_source, service code, tags column, x_amortize, ...).
 #}
 {% macro focus_daily_dimensions() -%}

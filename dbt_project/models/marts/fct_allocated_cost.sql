@@ -104,59 +104,16 @@ allocated as (
 
 grouped as (
 
-    select
-        charge_date,
-        billing_period,
-        provider,
-        billing_account_id,
-        sub_account_id,
-        service_name,
-        service_category,
-        region,
-        resource_id,
-        charge_category,
-        pricing_category,
-        commitment_discount_status,
-        team,
-        product,
-        environment,
-        cost_center,
-        allocation_method,
-        allocation_rule_id,
-        shared_rule_id,
-        billing_currency,
-        reporting_currency,
-        exchange_rate,
-        max(billing_account_name) as billing_account_name,
-        max(sub_account_name) as sub_account_name,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        sum(list_cost) as list_cost,
-        sum(contracted_cost) as contracted_cost
-    from allocated
-    group by
-        charge_date,
-        billing_period,
-        provider,
-        billing_account_id,
-        sub_account_id,
-        service_name,
-        service_category,
-        region,
-        resource_id,
-        charge_category,
-        pricing_category,
-        commitment_discount_status,
-        team,
-        product,
-        environment,
-        cost_center,
-        allocation_method,
-        allocation_rule_id,
-        shared_rule_id,
-        billing_currency,
-        reporting_currency,
-        exchange_rate
+    {{ focus_daily_rollup('allocated', [
+        'charge_date', 'billing_period', 'provider', 'billing_account_id', 'sub_account_id',
+        'service_name', 'service_category', 'region', 'resource_id', 'charge_category',
+        'pricing_category', 'commitment_discount_status', 'team', 'product', 'environment',
+        'cost_center', 'allocation_method', 'allocation_rule_id', 'shared_rule_id',
+        'billing_currency', 'reporting_currency', 'exchange_rate'
+    ], measures=[
+        ['max', 'billing_account_name'], ['max', 'sub_account_name'], ['sum', 'billed_cost'],
+        ['sum', 'effective_cost'], ['sum', 'list_cost'], ['sum', 'contracted_cost']
+    ]) }}
 
 )
 
