@@ -42,3 +42,24 @@ def query(settings: Settings, sql: str, params: list | None = None) -> list[tupl
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def year_warehouse(tmp_path_factory: pytest.TempPathFactory):
+    """Twelve generated months (2025-01..2025-12), ingested and built by dbt once per session.
+
+    The generator plants a SageMaker runaway in month 5, a BigQuery spike in month 9, a reorg in
+    month 7 and a restated month 3. Tests read it; tests that change it must build their own.
+    """
+    from finops.generate import generate
+    from finops.ingest import ingest
+    from tests.warehouses import Warehouse, build, make_settings
+
+    root = tmp_path_factory.mktemp("year_warehouse")
+    settings = make_settings(root)
+    generate(settings.landing_dir, months=12, rows=YEAR_ROWS, seed=11, start="2025-01")
+    ingest(settings)
+    return Warehouse(settings, root, build(settings, root, check=False))
+
+
+YEAR_ROWS = 40_000
