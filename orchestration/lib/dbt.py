@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -43,8 +44,23 @@ def ensure_manifest(project: DbtProject) -> Path:
     deployed code server load the definitions without it, so do it here (a few seconds).
     """
     manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    if _is_fresh(manifest):
         return manifest
+    # Several processes (pytest workers, a code server and `finops run`) may load the definitions
+    # at once: one parses, the others wait and then find a fresh manifest.
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_fresh(manifest):
+            _parse(manifest)
+    return manifest
+
+
+def _is_fresh(manifest: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
+
+
+def _parse(manifest: Path) -> None:
     result = subprocess.run(
         [
             dbt_executable(),
@@ -64,7 +80,6 @@ def ensure_manifest(project: DbtProject) -> Path:
             "dbt parse failed; fix the dbt project and retry:\n"
             + (result.stdout + result.stderr).strip()[-3000:]
         )
-    return manifest
 
 
 def finops_dbt_project() -> DbtProject:
