@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help demo test lint dev install clean
+.PHONY: help demo test lint dev install clean browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,8 +27,20 @@ install: $(STAMP) ## create .venv and install everything (idempotent)
 demo: $(STAMP) ## generate a year of sample exports and run the whole pipeline
 	$(BIN)/finops demo
 
-test: $(STAMP) ## the whole test suite
+test: $(STAMP) browser ## the whole test suite
 	$(BIN)/python -m pytest
+
+# Headless Chromium for the showback report test (tests/browser.py), from Debian packages.
+# Skipped when both binaries exist; uses sudo when not root.
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+browser: ## install chromium + chromium-driver from Debian (apt) unless present
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "error: $(CHROMIUM) and $(CHROMEDRIVER) are missing and neither root nor sudo is available;" \
+	    "install the Debian packages chromium and chromium-driver"; exit 1; fi; \
+	echo "==> installing chromium and chromium-driver from Debian (first run only)"; \
+	$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 
 lint: $(STAMP) ## ruff + sqlfluff
 	$(BIN)/ruff check .
