@@ -79,6 +79,8 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(f"set threads = {int(settings.duckdb_threads)}")
     con.execute("set memory_limit = ?", [settings.duckdb_memory_limit])
     con.execute("set preserve_insertion_order = true")
+    # Timestamps without an offset are UTC, whatever the machine's local time zone is.
+    con.execute("set TimeZone = 'UTC'")
 
 
 @contextlib.contextmanager

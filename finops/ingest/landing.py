@@ -110,14 +110,23 @@ class ManifestScan:
 def _resolve_s3_key(key: str, landing_folder: Path, manifest: Path) -> Path:
     """Map an S3 key from a manifest onto the synced landing folder."""
     key = re.sub(r"^s3://[^/]+/", "", key).lstrip("/")
-    candidate = landing_folder / key
-    if candidate.exists():
-        return candidate
+    if ".." in Path(key).parts:
+        raise IngestError(
+            f"the manifest lists {key!r}, a path that leaves the landing folder; refusing to read it",
+            file=manifest,
+            hint="a manifest may only name files of its own export",
+        )
     # The bucket may be synced without its prefix: match the longest existing suffix.
     parts = Path(key).parts
-    for i in range(1, len(parts)):
-        candidate = landing_folder / Path(*parts[i:])
+    for candidate in [landing_folder / Path(*parts[i:]) for i in range(len(parts))]:
         if candidate.exists():
+            if not inside(candidate, landing_folder):
+                raise IngestError(
+                    f"the manifest lists {key!r}, which resolves outside the landing folder; "
+                    "refusing to read it",
+                    file=manifest,
+                    hint="replace the symlink with the file itself",
+                )
             return candidate
     raise IngestError(
         f"the manifest lists {key!r}, which is not in the landing folder",

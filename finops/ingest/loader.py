@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,10 +129,8 @@ def index_file(
                 f"from ({sql}) group by all order by 3"
             ).fetchall()
         except duckdb.Error as exc:
-            raise IngestError(
-                f"cannot be read: {str(exc).splitlines()[0]}",
-                file=path,
-                hint="the file looks truncated or corrupt; re-download or re-export it",
+            raise _read_failure(
+                exc, path, "the file looks truncated or corrupt; re-download or re-export it"
             ) from None
         if not rows:
             raise IngestError(
@@ -279,6 +278,72 @@ def _latest_fingerprints(
     return {a: f for a, f in rows}
 
 
+def _refuse_superseded(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    delivery: Delivery,
+    fingerprint: str,
+    latest: dict[str, str],
+    landing_dir: Path,
+) -> None:
+    """An older delivery must never overwrite a newer one: a delivery that was loaded before
+    and has since been replaced (an old manifest or file re-landed, or touched) is refused."""
+    replaced = con.execute(
+        """
+        select billing_account_id, max(loaded_at)
+        from ingest.ledger
+        where source = ? and billing_period = ? and status = 'loaded' and fingerprint = ?
+        group by 1 order by 1
+        """,
+        [source.name, delivery.period, fingerprint],
+    ).fetchall()
+    for account, loaded_at in replaced:
+        if latest.get(account) not in (None, fingerprint):
+            raise IngestError(
+                f"delivery {delivery.delivery_id} of billing account {account} was loaded on "
+                f"{loaded_at:%Y-%m-%d %H:%M} UTC and has since been replaced by a newer one; "
+                "refusing to go back to it",
+                file=delivery.manifest or ", ".join(_rel(p, landing_dir) for p in delivery.files),
+                hint="remove the stale copy from the landing folder; if the provider really "
+                "restated back, re-export it so it arrives as a new delivery",
+            )
+
+
+def _rel(path: Path, landing_dir: Path) -> str:
+    return str(path.relative_to(landing_dir))
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CSV_WIDTH = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_CSV_FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
+
+
+def _read_failure(exc: duckdb.Error, file: Path | str, hint: str) -> IngestError:
+    """A reader error as an IngestError; a CSV row of the wrong width names its row."""
+    text = str(exc)
+    line, width = _CSV_LINE.search(text), _CSV_WIDTH.search(text)
+    if line:
+        named = _CSV_FILE.search(text)
+        if width:
+            reason = (
+                f"has {width[2]} fields but the header has {width[1]}: a shifted column "
+                "(a value with an unquoted comma, or a field missing)"
+            )
+        else:  # DuckDB's reason follows the "Original Line" line
+            lines = text.splitlines()
+            reason = next(
+                (lines[i + 1] for i, x in enumerate(lines[:-1]) if x.startswith("Original Line")),
+                lines[0],
+            ).strip()
+        return IngestError(
+            f"the row (line {line[1]} of the file) {reason}",
+            file=named[1].strip() if named else file,
+            row=int(line[1]) - 1,
+            hint="fix the quoting or re-export the file",
+        )
+    return IngestError(f"cannot be read: {text.splitlines()[0]}", file=file, hint=hint)
+
+
 def _split_error(text: str) -> tuple[str | None, str]:
     column, _, message = text.partition("\t")
     return (column, message) if message else (None, text)
@@ -300,6 +365,7 @@ def load_delivery(
         return LoadResult(
             source.name, delivery.period, "unchanged", sorted(delivery.accounts), files=rel_files
         )
+    _refuse_superseded(con, source, delivery, fingerprint, latest, landing_dir)
     if not delivery.files:
         where = delivery.manifest or landing_dir / source.folder
         raise IngestError(
@@ -317,10 +383,10 @@ def load_delivery(
     try:
         con.execute("create or replace temp table _stage as " + " union all by name ".join(selects))
     except duckdb.Error as exc:
-        raise IngestError(
-            f"cannot be read: {str(exc).splitlines()[0]}",
-            file=", ".join(rel_files),
-            hint="a file looks truncated or corrupt; re-download or re-export it",
+        raise _read_failure(
+            exc,
+            ", ".join(rel_files),
+            "a file looks truncated or corrupt; re-download or re-export it",
         ) from None
     _validate_stage(con, source, delivery, landing_dir)
 
@@ -356,7 +422,7 @@ def load_delivery(
             f"""
             insert into ingest.ledger
             select ?, ?, _billing_account_id, _billing_period, ?, ?, ?::json, count(*),
-                   coalesce(sum({billed}), 0), string_agg(distinct {currency}, ','),
+                   coalesce(sum({billed}), 0), string_agg(distinct {currency}, ',' order by {currency}),
                    ?, 'loaded', null
             from _stage where {scope}
             group by _billing_account_id, _billing_period
@@ -433,6 +499,18 @@ def _validate_stage(
                 file=file_path(bad_currency[0]),
                 row=bad_currency[1],
                 column=currency,
+            )
+    for condition, column, message in source.row_checks:
+        impossible = con.execute(
+            f"select _source_file, _row_number from _stage where {condition} order by 1, 2 limit 1"
+        ).fetchone()
+        if impossible:
+            raise IngestError(
+                message,
+                file=file_path(impossible[0]),
+                row=impossible[1],
+                column=column,
+                hint="the delivery looks corrupt or hand-edited; re-export it",
             )
     if delivery.kind != "plain":
         other = con.execute(

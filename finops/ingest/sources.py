@@ -55,7 +55,7 @@ AWS_CUR2_COLUMNS: list[Column] = [
     C("line_item_product_code", required=True),
     C("line_item_resource_id"),
     C("line_item_tax_type"),
-    _cost("line_item_unblended_cost", required=True),
+    Column("line_item_unblended_cost", COST, required=True, not_null=True),
     _cost("line_item_unblended_rate"),
     C("line_item_usage_account_id", required=True, not_null=True),
     C("line_item_usage_account_name"),
@@ -170,7 +170,13 @@ AZURE_COLUMNS: list[Column] = [
         aliases=("BillingCurrencyCode", "Currency"),
     ),
     C("pricing_currency", aliases=("PricingCurrencyCode",)),
-    _cost("cost_in_billing_currency", required=True, aliases=("CostInBillingCurrency", "Cost")),
+    Column(
+        "cost_in_billing_currency",
+        COST,
+        required=True,
+        not_null=True,
+        aliases=("CostInBillingCurrency", "Cost"),
+    ),
     _cost("cost_in_pricing_currency"),
     _cost("cost_in_usd"),
     _cost("payg_cost_in_billing_currency"),
@@ -225,7 +231,7 @@ GCP_COLUMNS: list[Column] = [
     C("resource_name"),
     C("resource_global_name"),
     _ts("export_time"),
-    _cost("cost", required=True),
+    Column("cost", COST, required=True, not_null=True),
     C("currency", required=True, not_null=True),
     Column("currency_conversion_rate", "double"),
     _qty("usage_amount"),
@@ -322,7 +328,13 @@ _FOCUS_REQUIRED = {
     "ProviderName",
     "ServiceName",
 }
-_FOCUS_NOT_NULL = {"BillingAccountId", "BillingCurrency", "BillingPeriodStart", "ChargeCategory"}
+_FOCUS_NOT_NULL = {
+    "BilledCost",
+    "BillingAccountId",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "ChargeCategory",
+}
 FOCUS_COLUMNS: list[Column] = [
     Column(
         snake_case(name),
@@ -360,6 +372,8 @@ class Source:
     manifest: str | None = None  # 'cur2' | 'cur' where deliveries come with a manifest
     extra_selects: Callable[[dict[str, str]], list[str]] | None = None
     required_any: tuple[set[str], ...] = field(default_factory=tuple)
+    # Impossible rows: (SQL condition over the staged raw columns, column to name, message).
+    row_checks: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def qualified_table(self) -> str:
@@ -398,6 +412,18 @@ def _legacy_cur_maps(fields: dict[str, str]) -> list[str]:
     ]
 
 
+_NEGATIVE_USAGE = "negative usage quantity on a usage line (credits, refunds and corrections are other line types)"
+# Microsoft corrects usage with negative quantities at negative cost (the FOCUS sample has such
+# rows): only a negative quantity that costs money is impossible there.
+_NEGATIVE_USAGE_CHARGED = "negative usage quantity with a positive cost"
+_AWS_NEGATIVE_USAGE = (
+    "line_item_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') "
+    "and line_item_usage_amount < 0",
+    "line_item_usage_amount",
+    _NEGATIVE_USAGE,
+)
+
+
 def _has(*names: str) -> Callable[[set[str]], bool]:
     return lambda fields: all(n in fields for n in names)
 
@@ -417,6 +443,7 @@ SOURCES: dict[str, Source] = {
             currency_expr="r.line_item_currency_code",
             recognizes=lambda f: "line_item_unblended_cost" in f and "resource_tags" in f,
             manifest="cur2",
+            row_checks=(_AWS_NEGATIVE_USAGE,),
         ),
         Source(
             name="aws_cur",
@@ -431,6 +458,7 @@ SOURCES: dict[str, Source] = {
             recognizes=lambda f: "line_item_unblended_cost" in f and "resource_tags" not in f,
             manifest="cur",
             extra_selects=_legacy_cur_maps,
+            row_checks=(_AWS_NEGATIVE_USAGE,),
         ),
         Source(
             name="azure",
@@ -444,6 +472,13 @@ SOURCES: dict[str, Source] = {
             currency_expr="r.billing_currency",
             recognizes=lambda f: (
                 "meter_category" in f and ("cost_in_billing_currency" in f or "cost" in f)
+            ),
+            row_checks=(
+                (
+                    "lower(charge_type) = 'usage' and quantity < 0 and cost_in_billing_currency > 0",
+                    "quantity",
+                    _NEGATIVE_USAGE_CHARGED,
+                ),
             ),
         ),
         Source(
@@ -460,6 +495,13 @@ SOURCES: dict[str, Source] = {
             billed_cost_expr="r.cost",
             currency_expr="r.currency",
             recognizes=_has("billing_account_id", "cost", "usage_start_time"),
+            row_checks=(
+                (
+                    "coalesce(lower(cost_type), 'regular') = 'regular' and usage_amount < 0",
+                    "usage_amount",
+                    _NEGATIVE_USAGE,
+                ),
+            ),
         ),
         Source(
             name="focus",
@@ -472,6 +514,14 @@ SOURCES: dict[str, Source] = {
             billed_cost_expr="r.billed_cost",
             currency_expr="r.billing_currency",
             recognizes=_has("billed_cost", "charge_period_start", "billing_account_id"),
+            row_checks=(
+                (
+                    "lower(charge_category) = 'usage' and consumed_quantity < 0 "
+                    "and billed_cost > 0",
+                    "consumed_quantity",
+                    _NEGATIVE_USAGE_CHARGED,
+                ),
+            ),
         ),
         Source(
             name="business_metrics",
