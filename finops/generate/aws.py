@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from finops.generate import aws_catalog, company
+from finops.generate import aws_catalog, company, plants
 from finops.generate.columns import CUR2_COLUMNS, LEGACY_COLUMNS, LEGACY_HEADER
 from finops.generate.engine import (
     Month,
@@ -232,7 +232,68 @@ SELECT r, region, region_name, az, fixed, gran, product_code, operation, unit, f
 FROM b LEFT JOIN aws_products p ON p.pcode = b.product_code
 """.replace("__NET__", str(1 - EDP_RATE))
     )
-    _ = ba
+    if ba.key == "aws_cur2":
+        _plant_res_x(ctx)
+
+
+def _plant_res_x(ctx: Context) -> None:
+    """Resource rows (negative r) of the planted opportunities (finops/generate/plants.py)."""
+    region = "us-east-1"
+    rows = [
+        {
+            "r": -(i + 1),
+            "region": region,
+            "region_name": aws_catalog.REGIONS[region][1],
+            "az": aws_catalog.REGIONS[region][2],
+            "fixed": p.kind == "previous_generation",
+            "gran": "D",
+            "product_code": p.product_code,
+            "operation": p.operation,
+            "unit": p.unit,
+            "family": p.family,
+            "itype": p.itype,
+            "usage_type": p.usage_type,
+            "descr": p.description,
+            "resource_id": p.resource_id,
+            "product_name": aws_catalog.PRODUCT_NAMES.get(p.product_code, p.product_code),
+            "rate": p.daily_cost / 24,
+        }
+        for i, p in enumerate(plants.PLANTS)
+    ]
+    load_table(ctx.con, "plant_x", rows)
+    ctx.con.execute(
+        """
+INSERT INTO res_x BY NAME
+SELECT r, region, region_name, az, fixed, gran, product_code, operation, unit, family, itype,
+    usage_type, descr, resource_id, product_name,
+    upper(hx(hash(product_code, usage_type, region), 16)) AS sku,
+    CAST(CAST(rate AS DECIMAL(24, 10)) AS VARCHAR) AS rate_str,
+    CAST(CAST(rate * __NET__ AS DECIMAL(24, 10)) AS VARCHAR) AS net_rate_str,
+    MAP {'product_name': product_name, 'region': region} AS product_map,
+    MAP {}::MAP(VARCHAR, VARCHAR) AS cost_category,
+    MAP {}::MAP(VARCHAR, VARCHAR) AS tags_map
+FROM plant_x
+""".replace("__NET__", str(1 - EDP_RATE))
+    )
+
+
+def _plant_lines(ctx: Context, month: Month) -> None:
+    """One Usage line per planted resource and day of the month (before fees, EDP and tax)."""
+    values = ", ".join(
+        f"({-(i + 1)}, {sql_str(p.account_id)}, {plants.daily_cost(p, month.index)!r}, "
+        f"{p.daily_amount * (plants.daily_cost(p, month.index) if p.kind == 'storage_growth' else 1)!r}, "
+        f"{sql_str(p.product_code)})"
+        for i, p in enumerate(plants.PLANTS)
+    )
+    ctx.con.execute(f"""
+INSERT INTO lines BY NAME
+SELECT {EXTRA_RK} + 1000 * (-p.r) + row_number() OVER (PARTITION BY p.r ORDER BY days.d) AS rk,
+    p.r, p.acct, 'Usage' AS lt, 'Anniversary' AS bill_type, days.d AS t0, days.d + INTERVAL 1 DAY AS t1,
+    p.amount, p.cost, p.cost AS od_cost, p.cost / 24 AS od_rate, p.cost / 24 AS rate, NULL AS cm,
+    NULL::DOUBLE AS eff, p.pcode
+FROM (VALUES {values}) p(r, acct, cost, amount, pcode)
+CROSS JOIN (SELECT unnest(range({month.ts()}, {month.end_ts()}, INTERVAL 1 DAY)) AS d) days
+""")
 
 
 def _lines(ctx: Context, ba: company.BillingAccount, month: Month, estimated: bool) -> None:
@@ -293,6 +354,8 @@ SELECT 2 * rk AS rk, r, acct,
 FROM u3
 ORDER BY rk
 """)
+    if ba.key == "aws_cur2":
+        _plant_lines(ctx, m)
     ms, me = m.ts(), m.end_ts()
     payer = sql_str(ba.billing_account_id)
     util = 0.9 + 0.07 * ((det_int(ctx.seed, ba.key, m.index, "util") % 1000) / 1000.0)
