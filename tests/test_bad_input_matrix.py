@@ -578,6 +578,30 @@ CASES = [
         check=focus_values(FOCUS_TOTAL, [(2, Decimal("2.85"))]),
     ),
     Case(
+        "gcp_ndjson-label-key-twice-with-two-values",
+        "gcp_ndjson",
+        gcp_ndjson(
+            [
+                gcp_record_with(
+                    "labels", [{"key": "team", "value": "a"}, {"key": "team", "value": "b"}]
+                )
+            ]
+        ),
+        ("billing-000000000000.json", "row 1", "column 'labels'", "label key appears twice"),
+    ),
+    Case(
+        "gcp_ndjson-label-repeated-identically-accepted",
+        "gcp_ndjson",
+        gcp_ndjson(
+            [
+                gcp_record_with(
+                    "labels", [{"key": "team", "value": "a"}, {"key": "team", "value": "a"}]
+                )
+            ]
+        ),
+        check=totals_are("gcp_billing_export", "cost", {"2025-01": (1, "1.00")}),
+    ),
+    Case(
         "aws_cur2-unknown-currency",
         "aws_cur2",
         cur2_restatement(sql=b.cur2_rows_sql("2025-01", ["1.0"], currency="XYZ")),

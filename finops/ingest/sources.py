@@ -424,6 +424,17 @@ _AWS_NEGATIVE_USAGE = (
 )
 
 
+def _gcp_label_keys_unique(column: str) -> tuple[str, str, str]:
+    """GCP label keys are unique per resource; one key with two values cannot be attributed."""
+    pairs = f'try(json_transform({column}, \'[{{"key": "VARCHAR", "value": "VARCHAR"}}]\'))'
+    return (
+        f"len(list_distinct(list_transform({pairs}, lambda e: e.key))) "
+        f"< len(list_distinct({pairs}))",
+        column,
+        "the same label key appears twice with different values",
+    )
+
+
 def _has(*names: str) -> Callable[[set[str]], bool]:
     return lambda fields: all(n in fields for n in names)
 
@@ -501,6 +512,8 @@ SOURCES: dict[str, Source] = {
                     "usage_amount",
                     _NEGATIVE_USAGE,
                 ),
+                _gcp_label_keys_unique("labels"),
+                _gcp_label_keys_unique("project_labels"),
             ),
         ),
         Source(
