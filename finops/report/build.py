@@ -30,6 +30,7 @@ from finops.report.money import money, percent, plain, ratio
 
 TEMPLATES = Path(__file__).parent / "templates"
 INDEX = "index.html"
+WIDE_TABLE_COLUMNS = 6
 
 
 @dataclass
@@ -92,7 +93,12 @@ def month_sections(data: ReportData, month: str) -> list[Section]:
         sections.tag_coverage(data, month),
         sections.unit_costs(data, month),
     ]
-    return [s for s in built if s is not None]
+    present = [s for s in built if s is not None]
+    for section in present:
+        # A table wider than six columns gets the full width, its chart above it.
+        if any(len(t.headers) > WIDE_TABLE_COLUMNS for t in section.tables):
+            section.wide_chart = True
+    return present
 
 
 def index_sections(data: ReportData) -> tuple[list[Card], list[Section]]:

@@ -112,7 +112,7 @@ def hbar(
                 "hovertemplate": "%{y}: %{customdata}<extra>" + name + "</extra>",
             }
         )
-    height = max(220, 70 + 22 * len(labels) * max(1, len(series)))
+    height = max(220, 70 + 17 * len(labels) * max(1, len(series)))
     fig = figure(
         traces,
         title,

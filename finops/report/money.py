@@ -66,6 +66,8 @@ def percent(ratio: Decimal | float | None, *, signed: bool = False, digits: int 
         return "n/a"
     value = Decimal(str(ratio)) * 100
     value = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)  # no '-0.0 %'
     sign = "+" if signed and value > 0 else ""
     return f"{sign}{value:,.{digits}f} %"
 

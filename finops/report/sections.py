@@ -407,9 +407,28 @@ def tag_coverage(data: ReportData, month: str) -> Section | None:
                 num(percent(r.get("allocated_pct"))),
             ]
         )
-    worst = taggable[:WORST_ACCOUNTS]
+    # Chart: untagged cost per account in the reporting currency (untagged_spend, scope
+    # 'account'), the biggest first; the coverage ratio alone would draw empty bars at 0 %.
+    untagged_accounts = sorted(
+        (r for r in data.rows("untagged_spend", month) if r.get("scope") == "account"),
+        key=lambda r: (-(r["effective_cost_reporting"] or ZERO), r["sub_account_id"] or ""),
+    )[:WORST_ACCOUNTS]
     chart = None
-    if worst:
+    if untagged_accounts:
+        chart = Markup(
+            charts.hbar(
+                "chart-tag-coverage",
+                f"Untagged cost, {len(untagged_accounts)} largest accounts",
+                [
+                    f"{(r.get('sub_account_name') or r['sub_account_id'] or '')[:36]} ({r['provider']})"
+                    for r in untagged_accounts
+                ],
+                [("untagged", [r["effective_cost_reporting"] or ZERO for r in untagged_accounts])],
+                data.currency,
+            )
+        )
+    elif taggable:
+        worst = taggable[:WORST_ACCOUNTS]
         chart = Markup(
             charts.pct_bars(
                 "chart-tag-coverage",
@@ -480,7 +499,10 @@ def tag_coverage(data: ReportData, month: str) -> Section | None:
         f"is marked. Overall: {overall_text or 'nothing taggable'}. Untagged cost still reaches "
         "a team through virtual-tag rules or the account owner ('Cost went to').",
         chart,
-        f"Bars: tagged share of the worst accounts; dashed line: the {percent(TAG_COVERAGE_TARGET, digits=0)} target",
+        "Bars: untagged cost per account, reporting currency"
+        if untagged_accounts
+        else f"Bars: tagged share of the worst accounts; dashed line: the "
+        f"{percent(TAG_COVERAGE_TARGET, digits=0)} target",
         tables,
     )
 
@@ -559,6 +581,9 @@ def unit_costs(data: ReportData, month: str) -> Section | None:
 
 
 def budgets(data: ReportData, month: str) -> Section | None:
+    """Budget vs actual: from budget_vs_actual (with forecast) when present, else team_budget_monthly."""
+    if data.has("budget_vs_actual", *FORECAST_COLUMNS):
+        return budgets_with_forecast(data, month)
     if not data.has("team_budget_monthly", "budget", "effective_cost"):
         return None
     cur = data.currency
@@ -621,4 +646,84 @@ def budgets(data: ReportData, month: str) -> Section | None:
                 rows,
             )
         ],
+    )
+
+
+FORECAST_COLUMNS = ("budget", "actual_cost", "forecast_cost", "status", "team")
+STATUS_TEXT = {"over": "over budget", "at_risk": "at risk", "on_track": "on track"}
+
+
+def budgets_with_forecast(data: ReportData, month: str) -> Section | None:
+    """Budget vs actual and the month-end forecast, from budget_vs_actual (insights)."""
+    cur = data.currency
+    rows_in = [r for r in data.rows("budget_vs_actual", month) if r.get("budget") is not None]
+    if not rows_in:
+        return None
+    closed = all(r.get("is_closed") for r in rows_in)
+    rows_in.sort(
+        key=lambda r: (
+            {"over": 0, "at_risk": 1}.get(r["status"], 2),
+            -(ratio(r["forecast_cost"] or r["actual_cost"] or ZERO, r["budget"]) or ZERO),
+            r["team"],
+        )
+    )
+    backtest = closed and data.has("budget_vs_actual", "forecast_variance_pct")
+    rows = []
+    for r in rows_in:
+        status = r["status"]
+        bad = status in ("over", "at_risk")
+        forecast = r["forecast_cost"]
+        variance = r.get("budget_variance")
+        if variance is None and forecast is not None:
+            variance = forecast - r["budget"]
+        row = [
+            Cell(r["team"]),
+            _money_cells(r["budget"], cur),
+            _money_cells(r["actual_cost"] or ZERO, cur),
+        ]
+        if not closed:
+            row.append(_money_cells(forecast, cur) if forecast is not None else num("n/a"))
+        row += [
+            _money_cells(variance, cur, signed=True, css="bad" if bad else "")
+            if variance is not None
+            else num("n/a"),
+            num(percent(ratio(r["actual_cost"] or ZERO, r["budget"])), css="bad" if bad else ""),
+            Cell(STATUS_TEXT.get(status, status), css="bad" if bad else "good"),
+        ]
+        if backtest:
+            row.append(num(percent(r.get("forecast_variance_pct"), signed=True)))
+        rows.append(row)
+    headers = ["Team", "Budget", "Actual"]
+    if not closed:
+        headers.append("Forecast (month end)")
+    headers += ["Variance vs budget", "Used", "Status"]
+    if backtest:
+        headers.append("Mid-month forecast error")
+    series = [("actual", [r["actual_cost"] or ZERO for r in rows_in])]
+    if not closed:
+        series.append(("forecast", [r["forecast_cost"] or ZERO for r in rows_in]))
+    series.append(("budget", [r["budget"] for r in rows_in]))
+    as_of = rows_in[0].get("as_of_date")
+    intro = (
+        "Teams with a budget (seeds/budgets.csv) against their effective cost, over budget and "
+        "at risk first. "
+        + (
+            "The month is closed: variance is actual minus budget; the forecast error is how "
+            "far the forecast made mid-month was from the actual."
+            if closed
+            else f"The month is open: data up to {as_of}; the forecast is the run rate of the "
+            "recent days by weekday (docs/insights.md) and the variance is forecast minus budget."
+        )
+    )
+    return Section(
+        "budgets",
+        "Budget vs actual" + ("" if closed else " and forecast"),
+        intro,
+        Markup(
+            charts.hbar(
+                "chart-budgets", "Budget vs actual", [r["team"] for r in rows_in], series, cur
+            )
+        ),
+        "Bars: actual, forecast (open month) and budget per team",
+        [Table("table-budgets", f"Budget vs actual, {month} ({cur})", headers, rows)],
     )
