@@ -101,6 +101,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from finops.report import ReportError, build_from_file, build_reports
+    from finops.report.money import money
+    from finops.warehouse import connect_reader
+
+    settings = Settings.from_env()
+    out = Path(args.out).resolve() if args.out else settings.output_dir / "reports"
+    source = (
+        settings.duckdb_path if args.from_warehouse else settings.output_dir / "finops_bi.duckdb"
+    )
+    _say(f"==> showback report from {source} into {out}")
+    try:
+        if args.from_warehouse:
+            con = connect_reader(settings)
+            try:
+                result = build_reports(
+                    con, out, "marts", source=str(source), months=args.period or None
+                )
+            finally:
+                con.close()
+        else:
+            result = build_from_file(source, out, "main", months=args.period or None)
+    except (ReportError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for month, page in sorted(result.pages.items()):
+        _say(f"  {month}  {money(result.totals[month], result.currency):>18}  {page}")
+    _say(f"open {result.index} in a browser (works offline; one file per month)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     landing = settings.landing_dir
@@ -257,6 +288,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample_args(p, 300_000)
     p.set_defaults(func=cmd_demo)
+
+    p = add(
+        "report",
+        "write the monthly showback report (HTML, works offline)",
+        "Write FINOPS_OUTPUT_DIR/reports/showback-YYYY-MM.html for every billing month (total "
+        "and change, teams, providers, 12-month trend, top movers, budgets and forecast, "
+        "anomalies, optimization, commitments, KPIs, tag coverage, unit costs) and "
+        "reports/index.html, from the published BI file (finops_bi.duckdb; `finops run` "
+        "publishes it and the Dagster asset bi/showback_report writes the report after each "
+        "run). Each page is one self-contained file with plotly inlined. See docs/showback.md.",
+    )
+    p.add_argument(
+        "--period",
+        action="append",
+        type=_month,
+        metavar="YYYY-MM",
+        help="only this billing month (repeatable; the index always lists every month)",
+    )
+    p.add_argument(
+        "--out", default=None, help="folder to write (default: FINOPS_OUTPUT_DIR/reports)"
+    )
+    p.add_argument(
+        "--from-warehouse",
+        action="store_true",
+        help="read the pipeline's warehouse (schema marts, read-only) instead of the BI file",
+    )
+    p.set_defaults(func=cmd_report)
 
     p = add("dev", "start the Dagster UI", "Start `dagster dev` on this project's definitions.")
     p.add_argument("--host", default="127.0.0.1")
