@@ -176,6 +176,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_close(args: argparse.Namespace) -> int:
+    from finops.close import CloseError, close_period
+
+    settings = Settings.from_env()
+    _say(f"==> closing billing period {args.period} in {settings.duckdb_path}")
+    try:
+        event = close_period(settings, args.period, actor=args.by, note=args.note)
+    except CloseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    _say(event.summary())
+    _say(
+        f"done: later runs keep {args.period} as booked; `finops reopen {args.period} "
+        "--reason ...` releases it"
+    )
+    return 0
+
+
+def cmd_reopen(args: argparse.Namespace) -> int:
+    from finops.close import CloseError, reopen_period
+
+    settings = Settings.from_env()
+    _say(f"==> reopening billing period {args.period} in {settings.duckdb_path}")
+    try:
+        event = reopen_period(settings, args.period, reason=args.reason, actor=args.by)
+    except CloseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    _say(event.summary())
+    _say(f"done: run `finops run --period {args.period}` to recompute it with the current rules")
+    return 0
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     from finops.pipeline import dagster_home
 
@@ -320,6 +353,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_dev)
+
+    p = add(
+        "close",
+        "freeze a billing period's allocated cost (month close)",
+        "Freeze PERIOD: copy its rows of marts.fct_allocated_cost and the allocation seeds "
+        "(teams, owners, aliases, rules, shared-cost rules and weights, exchange rates) into "
+        "schema month_close, and record who closed it and when. Later runs keep the period as "
+        "booked even when a rule changes; see docs/month-close.md.",
+    )
+    p.add_argument("period", type=_month, metavar="PERIOD", help="billing period YYYY-MM")
+    p.add_argument("--by", default=None, help="who closes it (default: FINOPS_ACTOR or login)")
+    p.add_argument("--note", default=None, help="a note kept with the close (e.g. the invoice)")
+    p.set_defaults(func=cmd_close)
+
+    p = add(
+        "reopen",
+        "release a closed billing period",
+        "Reopen PERIOD: drop its frozen rows so the next `finops run --period PERIOD` recomputes "
+        "it with the current rules; who, when and why are appended to "
+        "month_close.period_events.",
+    )
+    p.add_argument("period", type=_month, metavar="PERIOD", help="billing period YYYY-MM")
+    p.add_argument("--reason", required=True, help="why it is reopened (kept in the audit log)")
+    p.add_argument("--by", default=None, help="who reopens it (default: FINOPS_ACTOR or login)")
+    p.set_defaults(func=cmd_reopen)
     return parser
 
 

@@ -7,8 +7,9 @@ numbers, so the expected savings can be derived by hand:
 * idle: provisioned resources billed every day with a usage amount of 0;
 * previous generation: on-demand instances of a family seeds/instance_generations.csv maps to a
   current one (24 hours a day at the public on-demand rate);
-* storage growth: an S3 bucket in an account without other growth whose daily cost grows by
-  STORAGE_GROWTH per generated month (month index 0 = the first generated month).
+* storage growth: an S3 bucket (the billing-export archive) in the management account, which runs
+  no compute, whose daily cost grows by STORAGE_GROWTH per generated month (month index 0 = the
+  first generated month).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ idle                | 489012345678 | analytics     | AWSELB         | LoadBalanc
 previous_generation | 445678901234 | search        | AmazonEC2      | BoxUsage:m4.xlarge       | RunInstances          | Hrs   | Compute Instance | m4.xlarge  | i-0a4d5e6f7a8b9c0d1                                                                        | 4.80       | 24           | $0.20 per On Demand Linux m4.xlarge Instance Hour
 previous_generation | 501234567890 | web           | AmazonEC2      | BoxUsage:c4.2xlarge      | RunInstances          | Hrs   | Compute Instance | c4.2xlarge | i-0c4e5f6a7b8c9d0e2                                                                        | 9.552      | 24           | $0.398 per On Demand Linux c4.2xlarge Instance Hour
 previous_generation | 534567890123 | devex         | AmazonEC2      | BoxUsage:t2.large        | RunInstances          | Hrs   | Compute Instance | t2.large   | i-0b2c3d4e5f6a7b8c3                                                                        | 2.2272     | 24           | $0.0928 per On Demand Linux t2.large Instance Hour
-storage_growth      | 478901234568 | data-platform | AmazonS3       | TimedStorage-ByteHrs     | StandardStorage       | GB-Mo | Storage         |             | acme-data-platform-raw-archive                                                             | 5.00       | 1.4492753623 | $0.023 per GB - first 50 TB / month of storage used
+storage_growth      | 210987654321 | platform      | AmazonS3       | TimedStorage-ByteHrs     | StandardStorage       | GB-Mo | Storage         |             | acme-billing-archive                                                                       | 5.00       | 1.4492753623 | $0.023 per GB - first 50 TB / month of storage used
 """
 
 PLANTS: tuple[Plant, ...] = tuple(

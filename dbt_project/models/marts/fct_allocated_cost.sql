@@ -115,44 +115,51 @@ grouped as (
         ['sum', 'effective_cost'], ['sum', 'list_cost'], ['sum', 'contracted_cost']
     ]) }}
 
+),
+
+allocated_rows as (
+
+    select
+        cast({{ row_hash([
+            'charge_date', 'billing_period', 'provider', 'billing_account_id', 'sub_account_id', 'service_name',
+            'region', 'resource_id', 'charge_category', 'pricing_category',
+            'commitment_discount_status', 'team', 'product', 'environment', 'cost_center',
+            'allocation_method', 'allocation_rule_id', 'shared_rule_id', 'billing_currency'
+        ]) }} as varchar) as cost_id,
+        charge_date,
+        billing_period,
+        provider,
+        billing_account_id,
+        billing_account_name,
+        sub_account_id,
+        sub_account_name,
+        service_name,
+        service_category,
+        region,
+        resource_id,
+        charge_category,
+        pricing_category,
+        commitment_discount_status,
+        team,
+        product,
+        environment,
+        cost_center,
+        allocation_method,
+        allocation_rule_id,
+        shared_rule_id,
+        cast(billed_cost as decimal(38, 12)) as billed_cost,
+        cast(effective_cost as decimal(38, 12)) as effective_cost,
+        cast(list_cost as decimal(38, 12)) as list_cost,
+        cast(contracted_cost as decimal(38, 12)) as contracted_cost,
+        billing_currency,
+        reporting_currency,
+        cast(exchange_rate as decimal(18, 10)) as exchange_rate,
+        cast(billed_cost * exchange_rate as decimal(38, 12)) as billed_cost_reporting,
+        cast(effective_cost * exchange_rate as decimal(38, 12)) as effective_cost_reporting,
+        cast(list_cost * exchange_rate as decimal(38, 12)) as list_cost_reporting
+    from grouped
+
 )
 
-select
-    cast({{ row_hash([
-        'charge_date', 'billing_period', 'provider', 'billing_account_id', 'sub_account_id', 'service_name',
-        'region', 'resource_id', 'charge_category', 'pricing_category',
-        'commitment_discount_status', 'team', 'product', 'environment', 'cost_center',
-        'allocation_method', 'allocation_rule_id', 'shared_rule_id', 'billing_currency'
-    ]) }} as varchar) as cost_id,
-    charge_date,
-    billing_period,
-    provider,
-    billing_account_id,
-    billing_account_name,
-    sub_account_id,
-    sub_account_name,
-    service_name,
-    service_category,
-    region,
-    resource_id,
-    charge_category,
-    pricing_category,
-    commitment_discount_status,
-    team,
-    product,
-    environment,
-    cost_center,
-    allocation_method,
-    allocation_rule_id,
-    shared_rule_id,
-    cast(billed_cost as decimal(38, 12)) as billed_cost,
-    cast(effective_cost as decimal(38, 12)) as effective_cost,
-    cast(list_cost as decimal(38, 12)) as list_cost,
-    cast(contracted_cost as decimal(38, 12)) as contracted_cost,
-    billing_currency,
-    reporting_currency,
-    cast(exchange_rate as decimal(18, 10)) as exchange_rate,
-    cast(billed_cost * exchange_rate as decimal(38, 12)) as billed_cost_reporting,
-    cast(effective_cost * exchange_rate as decimal(38, 12)) as effective_cost_reporting,
-    cast(list_cost * exchange_rate as decimal(38, 12)) as list_cost_reporting
-from grouped
+-- closed billing periods come from their frozen copy (finops close; macros/month_close.sql)
+{{ month_close_frozen('allocated_rows') }}

@@ -1,0 +1,37 @@
+{#
+    Month close (finops/close.py, docs/month-close.md). `finops close PERIOD` copies the period's
+    fct_allocated_cost rows into month_close.allocated_cost and records the close in
+    month_close.period_events (view month_close.closed_periods lists the closed periods);
+    `finops reopen PERIOD` deletes them again, with who and why.
+
+    month_close_frozen(cte) is the final select of fct_allocated_cost: rows of closed periods
+    come from the frozen copy, the others from `cte`, so a rule edited after the close does not
+    change a closed month. Before the first close the tables do not exist and it is plain
+    `select * from cte`. The frozen copy's columns are selected by name from both sides: a
+    column added to the fact later fails the model contract until the closed periods are
+    reopened and closed again (docs/month-close.md).
+#}
+{% macro month_close_frozen(cte_name) -%}
+    {%- set frozen = none -%}
+    {%- set closed = none -%}
+    {%- if execute -%}
+        {%- set frozen = adapter.get_relation(
+            database=target.database, schema='month_close', identifier='allocated_cost') -%}
+        {%- set closed = adapter.get_relation(
+            database=target.database, schema='month_close', identifier='closed_periods') -%}
+    {%- endif -%}
+    {%- if frozen is not none and closed is not none -%}
+        {%- set columns = adapter.get_columns_in_relation(frozen) | map(attribute='name') | list %}
+select
+    {{ columns | join(',\n    ') }}
+from {{ cte_name }}
+where billing_period not in (select closed.billing_period from {{ closed }} as closed)
+union all
+select
+    {{ columns | join(',\n    ') }}
+from {{ frozen }}
+where billing_period in (select closed.billing_period from {{ closed }} as closed)
+    {%- else %}
+select * from {{ cte_name }}
+    {%- endif -%}
+{%- endmacro %}
