@@ -98,6 +98,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 1
     _say(f"done in {time.monotonic() - started:.1f}s; warehouse: {settings.duckdb_path}")
+    _say_outputs(settings, outcome)
+    return 0
+
+
+def _say_outputs(settings: Settings, outcome) -> None:
+    """Where the published outputs are; loud when this run did not republish them."""
+    from finops.publish import outputs_lines
+
+    lines = outputs_lines(settings)
+    if outcome.periods and "bi/finops_bi_duckdb" not in outcome.materialized:
+        _say(
+            f"outputs were NOT republished by this run (a step or blocking check failed); "
+            f"{'previous versions:' if lines else 'none yet under ' + str(settings.output_dir)}"
+        )
+    for line in lines:
+        _say(f"  {line}")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from finops.publish import outputs_lines, publish
+
+    settings = Settings.from_env()
+    _say(f"==> publishing the marts of {settings.duckdb_path} to {settings.output_dir}")
+    started = time.monotonic()
+    try:
+        publish(settings, dbt_docs=not args.no_docs, progress=lambda m: _say("    " + m))
+    except (FileNotFoundError, RuntimeError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    _say(f"done in {time.monotonic() - started:.1f}s")
+    for line in outputs_lines(settings):
+        _say(f"  {line}")
     return 0
 
 
@@ -172,6 +204,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _say(f"  landing (sample exports): {landing}")
     _say(f"  warehouse (DuckDB):       {settings.duckdb_path}")
     _say("  marts:                    schema `marts` in the warehouse (docs/dbt.md)")
+    _say_outputs(settings, outcome)
     _say("  explore:                  make dev  (Dagster UI, lineage landing -> raw -> marts)")
     return 0
 
@@ -348,6 +381,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the pipeline's warehouse (schema marts, read-only) instead of the BI file",
     )
     p.set_defaults(func=cmd_report)
+
+    p = add(
+        "publish",
+        "republish the BI file, exports, team extracts and dbt docs",
+        "Publish the current marts of the warehouse under FINOPS_OUTPUT_DIR without running "
+        "the pipeline (`finops run` publishes after every run): finops_bi.duckdb (every mart, "
+        "views, comments, _publish_info), exports/ (Parquet by billing period + CSV), "
+        "teams/<team>/ (each team's rows) and dbt_docs/index.html. Each output is replaced "
+        "atomically; readers see the old or the new version. See docs/publish.md.",
+    )
+    p.add_argument(
+        "--no-docs", action="store_true", help="skip the dbt docs site (saves a few seconds)"
+    )
+    p.set_defaults(func=cmd_publish)
 
     p = add("dev", "start the Dagster UI", "Start `dagster dev` on this project's definitions.")
     p.add_argument("--host", default="127.0.0.1")

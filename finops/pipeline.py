@@ -57,6 +57,7 @@ class RunOutcome:
     periods: list[str]
     failures: list[str]
     checks: list[CheckOutcome] = field(default_factory=list)
+    materialized: list[str] = field(default_factory=list)  # asset keys, e.g. bi/finops_bi_duckdb
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -119,7 +120,7 @@ def run_pipeline(
                 f"check {check.severity}: {check.asset} {check.name} failed (see the Dagster UI "
                 f"or {log_path})"
             )
-    return RunOutcome(result.success, periods, failures, checks)
+    return RunOutcome(result.success, periods, failures, checks, done)
 
 
 def _failure_text(event) -> str:

@@ -1,0 +1,75 @@
+"""The dbt docs site (models, columns, tests, exposures and lineage) as one offline HTML file.
+
+`dbt docs generate --static --no-compile` writes a self-contained static_index.html (manifest
+and catalog embedded). It is built in `<warehouse folder>/dbt_docs/`, from the manifest and
+partial-parse state of the dbt build that made the marts when known, and published as
+`<FINOPS_OUTPUT_DIR>/dbt_docs/index.html`. The catalog reads the warehouse, and dbt-duckdb
+opens it read-write, so the step holds the warehouse write lock.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from finops.config import Settings
+from finops.publish import atomic
+from finops.transform import run_dbt
+from finops.warehouse import write_lock
+
+DBT_DOCS_DIR = "dbt_docs"
+
+
+def dbt_docs_workdir(settings: Settings) -> Path:
+    return settings.duckdb_path.parent / "dbt_docs"
+
+
+def build_dbt_docs(
+    settings: Settings, workdir: Path | None = None, dbt_artifacts: Path | None = None
+) -> Path:
+    """Run `dbt docs generate --static` against the warehouse; returns static_index.html.
+
+    `dbt_artifacts` is the target folder of the dbt build that made the marts: its manifest
+    (compiled SQL included) is the one the page embeds, and its partial-parse state spares a
+    full parse. Without it, `dbt parse` writes a fresh manifest first.
+    """
+    workdir = workdir or dbt_docs_workdir(settings)
+    target = workdir / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    paths = ["--target-path", str(target), "--log-path", str(workdir / "logs")]
+    build_manifest = dbt_artifacts / "manifest.json" if dbt_artifacts else None
+    if build_manifest is not None and build_manifest.exists():
+        shutil.copyfile(build_manifest, target / "manifest.json")
+        state = dbt_artifacts / "partial_parse.msgpack"
+        if state.exists():
+            shutil.copyfile(state, target / "partial_parse.msgpack")
+    else:
+        run_dbt(settings, ["parse", *paths, "--quiet"])
+    # `--no-compile`: the catalog needs no compiled models, and it leaves target/manifest.json
+    # (which --static embeds) as written above.
+    with write_lock(settings.duckdb_path):
+        run_dbt(settings, ["docs", "generate", "--static", "--no-compile", *paths, "--quiet"])
+    page = target / "static_index.html"
+    if not page.exists():
+        raise FileNotFoundError(f"dbt docs generate --static wrote no {page}; see {workdir}/logs")
+    return page
+
+
+def publish_dbt_docs(
+    settings: Settings, workdir: Path | None = None, dbt_artifacts: Path | None = None
+) -> Path:
+    """Build the docs and swap `<output>/dbt_docs/index.html` in atomically; returns its path."""
+    page = build_dbt_docs(settings, workdir, dbt_artifacts)
+    folder = settings.output_dir / DBT_DOCS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / "index.html"
+    with atomic.publish_lock(settings.output_dir):
+        atomic.remove_leftovers(folder, final.name)
+        tmp = atomic.temp_path(final)
+        try:
+            shutil.copyfile(page, tmp)
+            atomic.replace_file(tmp, final)
+        except BaseException:
+            atomic.remove_tree(tmp)
+            raise
+    return final
