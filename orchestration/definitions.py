@@ -13,6 +13,7 @@ from orchestration.defs.automation import definitions as automation
 from orchestration.defs.data_quality import checks as data_quality
 from orchestration.defs.dbt import assets as dbt
 from orchestration.defs.ingestion import assets as ingestion
+from orchestration.defs.insights import checks as insights
 from orchestration.defs.publish import assets as publish
 from orchestration.defs.report import assets as report
 from orchestration.lib.resources import FinopsSettings
@@ -22,6 +23,7 @@ defs = dg.Definitions.merge(
     dbt.defs,
     automation.defs,
     data_quality.defs,
+    insights.defs,
     publish.defs,
     report.defs,
     dg.Definitions(resources={"finops": FinopsSettings()}),
