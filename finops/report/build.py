@@ -154,7 +154,8 @@ def index_sections(data: ReportData) -> tuple[list[Card], list[Section]]:
         "months",
         "Monthly showback reports",
         "One self-contained page per billing month: totals, teams, providers, the 12-month "
-        "trend, top movers, budgets, tag coverage and unit costs. Pick a month.",
+        "trend, top movers, budgets, anomalies, optimization, commitments, KPIs, tag coverage "
+        "and unit costs (the insight sections when their marts are published). Pick a month.",
         Markup(chart),
         "Stacked columns: monthly cost by provider; line: total",
         [

@@ -52,7 +52,7 @@ def figure(data: list[dict], title: str, height: int, **layout: Any) -> dict[str
         "template": _template(),
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 45, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 72, "b": 10},
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
         "colorway": PALETTE,
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},
