@@ -557,6 +557,19 @@ def ingest_source(
                 message=str(exc),
             )
             _record_failure(con, result)
+        except duckdb.FatalException as exc:
+            # Disk full, file size limit, I/O error: DuckDB invalidates the connection and the
+            # uncommitted delivery is gone. Nothing more can be written in this run: stop here.
+            results.append(
+                LoadResult(
+                    source.name,
+                    delivery.period,
+                    "failed",
+                    sorted(delivery.accounts or []),
+                    message=_unwritable(exc),
+                )
+            )
+            raise IngestFailed(results) from None
         except duckdb.Error as exc:
             result = LoadResult(
                 source.name,
@@ -578,6 +591,16 @@ def ingest_source(
         if progress:
             progress(_describe(result))
     return results
+
+
+def _unwritable(exc: duckdb.FatalException) -> str:
+    text = str(exc)
+    original = re.search(r'Original error: "(.*)"', text)
+    reason = original[1] if original else text.splitlines()[0]
+    return (
+        f"the warehouse could not be written ({reason}); it keeps its last committed state. "
+        "Free disk space (or raise the file size limit), then rerun"
+    )
 
 
 def _record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
