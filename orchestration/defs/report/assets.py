@@ -9,27 +9,39 @@ lock and shows exactly the numbers BI tools see.
 
 import dagster as dg
 
+from finops.publish import BI_FILE_NAME
+from finops.publish.bi import MARTS_SCHEMA
 from finops.report import build_from_file
 from finops.report.money import money
+from orchestration.defs.publish.assets import BI_FILE_KEY, MANIFEST, exposure
 from orchestration.lib.resources import FinopsSettings
 
-BI_FILE_KEY = dg.AssetKey(["bi", "finops_bi_duckdb"])
 REPORT_KEY = dg.AssetKey(["bi", "showback_report"])
-BI_FILE_NAME = "finops_bi.duckdb"
 REPORTS_DIR = "reports"
+
+# The dbt exposure `showback_report` (dbt_project/models/exposures.yml) names the marts the
+# report reads: they become lineage edges too, so Dagster shows which marts feed the report.
+EXPOSURE = exposure(MANIFEST, "showback_report")
+MART_KEYS = [
+    dg.AssetKey([MARTS_SCHEMA, node.split(".")[-1]])
+    for node in EXPOSURE.get("depends_on", {}).get("nodes", [])
+    if node.startswith("model.")
+]
 
 
 @dg.asset(
     key=REPORT_KEY,
-    deps=[BI_FILE_KEY],
+    deps=[BI_FILE_KEY, *MART_KEYS],
     group_name="bi",
     owners=["team:finops"],
     kinds={"html", "plotly"},
     description=(
         "Monthly showback report for finance: <output>/reports/showback-YYYY-MM.html per billing "
         "month (totals, teams, providers, 12-month trend, top movers, budgets, tag coverage, unit "
-        "costs, insights) and reports/index.html; self-contained, works offline."
+        "costs, insights) and reports/index.html; self-contained, works offline. Reads the "
+        "published BI file only (docs/showback.md)."
     ),
+    metadata={"dbt_exposure": EXPOSURE["unique_id"]} if EXPOSURE else None,
 )
 def showback_report(context: dg.AssetExecutionContext, finops: FinopsSettings):
     settings = finops.settings()
