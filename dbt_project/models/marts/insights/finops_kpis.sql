@@ -197,7 +197,7 @@ unit_costs as (
         billing_period,
         'unit_cost' as kpi,
         metric_name as breakdown,
-        'currency per ' || max(unit_label) as unit,
+        'currency ' || max(unit_label) as unit,
         sum(team_effective_cost * unit_scale) as numerator,
         sum(team_metric_value) as denominator
     from (
