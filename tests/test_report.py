@@ -229,6 +229,51 @@ def test_report_from_the_pipeline_warehouse_matches_the_bi_file(
     assert month_total == str(expected[MONTH][0])
 
 
+def test_hand_computed_month_sums_before_rounding(tmp_path) -> None:
+    """Three teams whose costs each round down, but whose sum rounds up: the page shows the
+    exact sum rounded once (300.01), not the sum of rounded amounts (300.00)."""
+    con = duckdb.connect()
+    con.execute("create schema s")
+    con.execute(
+        """
+        create table s.team_cost_monthly as
+        select * from (values
+            ('2025-01', 'alpha', 'Eng', 'AWS', 150.000::decimal(38, 12), 150.000, 160.000, 10.0, 'USD'),
+            ('2025-01', 'beta', 'Eng', 'AWS', 100.000, 100.000, 100.000, 0.0, 'USD'),
+            ('2025-02', 'alpha', 'Eng', 'AWS', 100.004, 90.000, 110.000, 20.004, 'USD'),
+            ('2025-02', 'beta', 'Eng', 'Google Cloud', 200.003, 210.000, 200.003, 0.0, 'USD'),
+            ('2025-02', 'gamma', 'Ops', 'AWS', 0.003, 0.003, 0.003, 0.0, 'USD')
+        ) as t(billing_period, team, department, provider, effective_cost, billed_cost,
+               list_cost, shared_effective_cost, reporting_currency)
+        """
+    )
+    result = build_reports(con, tmp_path, "s")
+    assert result.sections["2025-02"] == ["teams", "providers", "trend", "movers"]
+    assert result.totals == {"2025-01": Decimal("250.000"), "2025-02": Decimal("300.010")}
+    page = result.pages["2025-02"]
+    ids = parse(page).ids
+    html = page.read_text(encoding="utf-8")
+    assert ids["month-total"]["data-value"] == "300.01"
+    assert ">$300.01</p>" in html
+    assert ids["month-billed"]["data-value"] == "300.00"  # 90 + 210 + 0.003
+    assert ids["month-change"]["data-value"] == "50.01"  # 300.010 - 250.000
+    assert "+20.0 % (from $250.00)" in html  # 50.01 / 250
+    assert ids["month-savings"]["data-value"] == "10.00"  # list 310.006 - effective 300.010
+    # Team table: beta rose by 100.003 (+100.0 %), alpha fell by 49.996 (-33.3 %).
+    teams = html.split('id="table-teams"', 1)[1].split("</table>", 1)[0]
+    assert 'data-value="200.00">$200.00</td>' in teams  # beta
+    assert 'data-value="100.00">+$100.00</td>' in teams
+    assert 'data-value="-50.00">-$50.00</td>' in teams  # alpha: -49.996 rounds to -50.00
+    assert ">-33.3 %</td>" in teams
+    assert 'data-value="20.00">$20.00</td>' in teams  # alpha's shared part
+    # Providers: AWS 100.007 (alpha + gamma), Google Cloud 200.003.
+    providers = html.split('id="table-providers"', 1)[1].split("</table>", 1)[0]
+    assert 'data-value="100.01">$100.01</td>' in providers
+    # The first month has no previous month: no movers, change n/a.
+    assert "movers" not in result.sections["2025-01"]
+    assert "month-change" not in parse(result.pages["2025-01"]).ids
+
+
 def test_missing_mart_names_the_table_and_what_to_do(tmp_path) -> None:
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()
