@@ -293,3 +293,197 @@ def test_sigkill_during_dbt_build_leaves_whole_tables_and_rerun_completes(tmp_pa
         assert leftovers == []
     finally:
         con.close()
+
+
+# --- BI publish: SIGKILL, read-only output folder, full disk, readers across publishes ----------
+
+PUBLISH_ROWS = 150_000
+PUBLISH = (
+    "from finops.publish import publish_bi_file, publish_exports, publish_team_extracts; "
+    "print('ready', flush=True); publish_bi_file(settings); publish_exports(settings); "
+    "publish_team_extracts(settings); print('done', flush=True)"
+)
+
+
+def write_publish_marts(settings: Settings, version: int) -> None:
+    """Two marts; every `version` has a different, hand-checkable total."""
+    from finops.warehouse import connect_writer
+
+    with connect_writer(settings) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.team_cost_daily as select "
+            "'2025-0' || (1 + range % 3) as billing_period, "
+            "['payments', 'search', 'ml', 'web'][1 + range % 4] as team, "
+            f"(1 + (range % 100) / 100 + {version})::decimal(38, 12) as effective_cost, "
+            f"'USD' as reporting_currency from range({PUBLISH_ROWS})"
+        )
+        con.execute(
+            "create or replace table marts.tag_coverage as select '2025-01' as billing_period, "
+            f"{version}::decimal(38, 12) as untagged_cost"
+        )
+
+
+def expected_total(version: int) -> Decimal:
+    # the sum over i < n of 1 + (i % 100) / 100 + version, by hand
+    return Decimal(PUBLISH_ROWS) * (1 + version) + Decimal(PUBLISH_ROWS // 100) * Decimal("49.5")
+
+
+def published(settings: Settings) -> dict[str, object]:
+    """What a reader of the outputs sees: BI file totals, export and extract files and sums."""
+    out = settings.output_dir
+    con = duckdb.connect()
+    try:
+        bi = duckdb.connect(str(out / "finops_bi.duckdb"), read_only=True)
+        try:
+            bi_total = bi.execute(
+                "select count(*), sum(effective_cost) from team_cost_daily"
+            ).fetchone()
+        finally:
+            bi.close()
+        exports = con.execute(
+            f"select count(*), sum(effective_cost) from read_parquet("
+            f"'{out}/exports/team_cost_daily/*/*.parquet', hive_partitioning = true)"
+        ).fetchone()
+        teams = con.execute(
+            f"select count(*), sum(effective_cost) from read_parquet("
+            f"'{out}/teams/*/team_cost_daily.parquet')"
+        ).fetchone()
+    finally:
+        con.close()
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.name != ".publish.lock")
+    return {"bi": bi_total, "exports": exports, "teams": teams, "files": names}
+
+
+@pytest.fixture(scope="module")
+def publishing(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Version 1 published; version 2 in the warehouse; what an uninterrupted publish gives."""
+    from finops.publish import publish_bi_file, publish_exports, publish_team_extracts
+
+    base = tmp_path_factory.mktemp("publish_base")
+    settings = make_settings(base)
+    write_publish_marts(settings, 1)
+    for step in (publish_bi_file, publish_exports, publish_team_extracts):
+        step(settings)
+    v1 = published(settings)
+    assert v1["bi"] == (PUBLISH_ROWS, expected_total(1))
+    write_publish_marts(settings, 2)
+    reference = tmp_path_factory.mktemp("publish_reference")
+    shutil.rmtree(reference)
+    shutil.copytree(base, reference)
+    for step in (publish_bi_file, publish_exports, publish_team_extracts):
+        step(make_settings(reference))
+    v2 = published(make_settings(reference))
+    assert v2["bi"] == (PUBLISH_ROWS, expected_total(2)) == v2["exports"] == v2["teams"]
+    return {"base": base, "v1": v1, "v2": v2}
+
+
+def assert_each_output_old_or_new(now: dict, v1: dict, v2: dict) -> None:
+    """Each output (BI file, exports, team extracts) is whole: the old or the new version."""
+    for key in ("bi", "exports", "teams"):
+        assert now[key] in (v1[key], v2[key]), key
+    visible = {f for f in now["files"] if not any(p.startswith(".") for p in Path(f).parts)}
+    assert visible <= set(v1["files"]) | set(v2["files"])  # hidden temp leftovers aside
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["finops_bi.duckdb", "exports", "teams"])
+def test_sigkill_during_publish_leaves_each_output_whole(
+    publishing: dict, tmp_path: Path, step: str
+) -> None:
+    """Killed while the step's new version is being written beside the live one."""
+    from finops.publish import publish_bi_file, publish_exports, publish_team_extracts
+
+    settings = copy_of(publishing["base"], tmp_path, "killed")
+    process = child(PUBLISH, settings.duckdb_path.parents[1])
+    wait_ready(process)
+    while not list(settings.output_dir.glob(f".{step}.tmp-*")):
+        assert process.poll() is None, "the step finished before it could be killed"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    assert_each_output_old_or_new(published(settings), publishing["v1"], publishing["v2"])
+    for step in (publish_bi_file, publish_exports, publish_team_extracts):
+        step(settings)  # the rerun cleans the hidden leftovers and completes
+    assert published(settings) == publishing["v2"]
+
+
+@pytest.mark.slow
+def test_read_only_output_folder_is_a_clear_error_and_publishes_nothing(
+    publishing: dict, tmp_path: Path
+) -> None:
+    from finops.publish import publish_bi_file
+
+    settings = copy_of(publishing["base"], tmp_path, "read_only")
+    out = settings.output_dir
+    # root ignores permission bits; the immutable attribute stops root too (ext4, xfs, btrfs)
+    subprocess.run(["chattr", "+i", str(out)], check=True)
+    try:
+        with pytest.raises((OSError, duckdb.IOException), match=r"Operation not permitted"):
+            publish_bi_file(settings)
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], check=True)
+    assert published(settings) == publishing["v1"]
+
+
+@pytest.mark.slow
+def test_full_disk_during_publish_is_a_clear_error_and_keeps_the_last_version(
+    publishing: dict, tmp_path: Path
+) -> None:
+    settings = copy_of(publishing["base"], tmp_path, "full")
+    limit = (settings.output_dir / "finops_bi.duckdb").stat().st_size // 3
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    process = child(PUBLISH, settings.duckdb_path.parents[1], preexec=small_disk)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 1
+    assert "File too large" in stderr.strip().splitlines()[-1]
+    now = published(settings)
+    assert now == publishing["v1"]  # nothing half published, no leftover of the attempt
+
+
+@pytest.mark.slow
+def test_bi_readers_never_see_an_error_or_a_torn_file_across_publishes(
+    publishing: dict, tmp_path: Path
+) -> None:
+    """A connection held open across three publishes, and fresh connections opened as fast as
+    possible meanwhile: every read succeeds and sees one whole version (its exact total)."""
+    settings = copy_of(publishing["base"], tmp_path, "readers")
+    bi_path = settings.output_dir / "finops_bi.duckdb"
+    versions = {expected_total(v) for v in (1, 2, 3, 4)}
+    held = duckdb.connect(str(bi_path), read_only=True)
+    total = "select sum(effective_cost) from team_cost_daily"
+    first = held.execute(total).fetchone()[0]
+    assert first == expected_total(1)
+    process = child(
+        "from finops.publish import publish_bi_file; from tests.test_faults import "
+        "write_publish_marts; print('ready', flush=True)\n"
+        "for version in (2, 3, 4):\n"
+        "    write_publish_marts(settings, version); publish_bi_file(settings)",
+        settings.duckdb_path.parents[1],
+    )
+    wait_ready(process)
+    seen, reads = set(), 0
+
+    def fresh_read() -> Decimal:
+        # a new database instance, as another process (a BI tool) opens the file
+        fresh = duckdb.connect()
+        try:
+            fresh.execute(f"attach '{bi_path}' as bi (read_only)")
+            return fresh.execute(total.replace("from ", "from bi.")).fetchone()[0]
+        finally:
+            fresh.close()
+
+    while process.poll() is None:
+        value = fresh_read()
+        assert value in versions
+        seen.add(value)
+        assert held.execute(total).fetchone()[0] == first  # the held view never changes
+        reads += 1
+    assert process.returncode == 0, process.stderr.read()
+    seen.add(fresh_read())
+    held.close()
+    assert expected_total(4) in seen and len(seen) >= 2 and reads >= 5
