@@ -57,6 +57,18 @@ def team_contacts() -> dict[str, str]:
     return {r["team"]: r["owner_email"].strip().lower() for r in seed_rows("teams.csv")}
 
 
+# ---------------------------------------------------------------------- the build
+
+
+def test_the_insights_models_and_their_tests_pass_in_the_build(year_warehouse) -> None:
+    """Models, contracts, data tests and the hand-computed unit tests, in the session's build."""
+    names = ("budget_vs_actual", "cost_anomalies", "finops_kpis", "finops_kpi_targets")
+    mine = {k: v for k, v in year_warehouse.statuses.items() if any(n in k for n in names)}
+    assert sum(k.startswith("unit_test.") for k in mine) == 4, sorted(mine)
+    assert {k.split(".")[0] for k in mine} >= {"model", "seed", "test", "unit_test"}
+    assert {k: v for k, v in mine.items() if v not in ("success", "pass")} == {}
+
+
 # ---------------------------------------------------------------------- budget_vs_actual
 
 
