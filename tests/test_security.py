@@ -308,3 +308,48 @@ def test_no_secret_in_the_repository() -> None:
                     continue
                 found.append((str(name.decode()), what, match.group(0)[:40]))
     assert found == []
+
+
+# --- published outputs ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_published_outputs_are_read_only_and_team_extracts_hold_only_their_team(
+    hostile: Warehouse,
+) -> None:
+    """Publishing the hostile warehouse: hostile team names get folders inside teams/, each
+    holding that team's rows only, to the cent; every published file is read-only (0444)."""
+    import stat
+    from dataclasses import replace
+
+    import duckdb
+
+    from finops.publish import publish
+
+    settings = replace(hostile.settings, output_dir=hostile.workdir / "output")
+    publish(settings, dbt_artifacts=[hostile.workdir / "target"], dbt_docs=False)
+    out = settings.output_dir
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".publish.lock"]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in files)
+
+    teams_dir = (out / "teams").resolve()
+    with open(out / "teams" / "_teams.csv", newline="", encoding="utf-8") as handle:
+        folders = {row["folder"]: row["team"] for row in csv.DictReader(handle)}
+    assert set(HOSTILE_TEAMS) <= set(folders.values())
+    con = duckdb.connect()
+    try:
+        for folder, team in folders.items():
+            path = out / "teams" / folder
+            assert path.resolve().parent == teams_dir, folder  # never outside teams/
+            rows = con.execute(
+                "select team, count(*), sum(effective_cost) "
+                f"from read_parquet('{path}/team_cost_daily.parquet') group by team"
+            ).fetchall()
+            expected = hostile.query(
+                "select team, count(*), sum(effective_cost) from marts.team_cost_daily "
+                "where team = ? group by team",
+                [team],
+            )
+            assert rows == expected, team  # that team's rows, all of them, nobody else's
+    finally:
+        con.close()
