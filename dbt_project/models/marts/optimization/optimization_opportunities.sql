@@ -195,7 +195,7 @@ eligible_baseline as (
         -- the daily spend exceeded on (1 - percentile) of the days: a commitment of that
         -- size is used (almost) every day
         percentile_disc({{ var('optimization_commitment_baseline_percentile', 0.1) }})
-            within group (order by on_demand_cost) as baseline_daily_cost,
+        within group (order by on_demand_cost) as baseline_daily_cost,
         sum(on_demand_cost) as on_demand_cost
     from eligible_daily
     group by
@@ -271,8 +271,9 @@ commitment_teams as (
         billing_currency,
         team,
         row_number() over (
-            partition by billing_period, provider, billing_account_id, commitment_discount_id,
-            billing_currency
+            partition by
+                billing_period, provider, billing_account_id, commitment_discount_id,
+                billing_currency
             order by sum(effective_cost) desc, team asc
         ) as team_rank
     from costs
@@ -374,8 +375,9 @@ resource_teams as (
         billing_currency,
         team,
         row_number() over (
-            partition by billing_period, provider, billing_account_id, sub_account_id,
-            resource_id, billing_currency
+            partition by
+                billing_period, provider, billing_account_id, sub_account_id,
+                resource_id, billing_currency
             order by sum(effective_cost) desc, team asc
         ) as team_rank
     from costs
@@ -462,7 +464,7 @@ idle_resource as (
         || ' days with a consumed quantity of '
         || cast(cast(consumed_quantity as decimal(18, 4)) as varchar) as evidence,
         'on-demand cost of a resource with (near) zero consumed quantity: stop or delete it'
-        as method
+            as method
     from resources
     where
         quantity_rows = cost_rows
@@ -601,6 +603,8 @@ account_costs as (
             case when costs.service_category = 'Compute' then costs.effective_cost else 0 end
         ) as compute_cost
     from costs
+    -- usage only: the unused part of a commitment is not compute that runs
+    where coalesce(costs.commitment_discount_status, '') <> 'Unused'
     group by
         costs.billing_period,
         costs.provider,
@@ -767,7 +771,7 @@ untagged as (
         || ' ' || untagged_spend.reporting_currency || ' on '
         || cast(untagged_spend.days_seen as varchar) || ' days; now attributed to '
         || untagged_spend.likely_owner || ' by ' || untagged_spend.likely_owner_method
-        as evidence,
+            as evidence,
         'no direct saving: untagged cost cannot be shown back to the team that runs it;'
         || ' tag it (or add a virtual-tag rule)' as method
     from {{ ref('untagged_spend') }} as untagged_spend
