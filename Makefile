@@ -68,5 +68,11 @@ audit: $(STAMP) ## pip-audit: known vulnerabilities in the pinned dependencies
 dev: $(STAMP) ## start the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/finops dev
 
+# Not part of `make test`: generates 1M and 10M line items (kept in benchmarks/.data/) and takes
+# about half an hour on two cores; results in benchmarks/results/ and docs/benchmarks.md.
+BENCH_SIZES ?= 1000000,10000000
+bench: $(STAMP) ## benchmark harness: floor, full, incremental, no-op, peer (docs/benchmarks.md)
+	$(BIN)/python -m benchmarks.run --sizes $(BENCH_SIZES)
+
 clean: ## remove generated data, warehouse and outputs (keeps .venv)
 	rm -rf data warehouse output .dagster_home dbt_project/target dbt_project/logs

@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from finops.generate import aws, azure, business, focus, gcp
@@ -48,6 +50,22 @@ _BY_SIZE = (
 WORKERS = 2
 
 
+@dataclass(frozen=True)
+class _MonthToDate(Month):
+    """The last month of a `through` run: usage only up to `through` (a month-to-date export).
+
+    The billing period (folders, period end) stays the calendar month; only `days`, which the
+    exports use to spread usage, stops at `through`.
+    """
+
+    through: date | None = None
+
+    @property
+    def days(self) -> int:
+        assert self.through is not None
+        return (self.through - self.start).days + 1
+
+
 def _job(ctx: Context, key: str, month: Month | None) -> int:
     """One export-month (or, month None, the business metrics of all months); returns metric rows."""
     if month is None:
@@ -70,6 +88,7 @@ def generate(
     seed: int = 42,
     start: str | None = None,
     progress: Callable[[str], None] | None = None,
+    through: str | None = None,
 ) -> GenerationSummary:
     """Write sample billing exports under `out_dir` and return what was written.
 
@@ -77,6 +96,9 @@ def generate(
     months ending with the last complete month before today); rows: approximate number of line
     items over all exports and months; seed: same seed (and start), same bytes. `progress` gets
     one short message per delivery written (from worker threads, one call at a time).
+    through: "YYYY-MM-DD" in the last month: that month is a month-to-date export with usage up
+    to and including that day (other months are byte-identical to a run without it), for the
+    "day after" benchmark (benchmarks/).
 
     Export-months are independent jobs, run by WORKERS threads that each own a single-threaded
     in-memory DuckDB (single-threaded execution keeps every file byte-identical); the summary
@@ -86,7 +108,14 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     calendar = month_range(start, months)
-    jobs: list[tuple[str, Month | None]] = [(k, m) for k in _BY_SIZE for m in calendar]
+    job_months = list(calendar)
+    if through is not None:
+        last = calendar[-1]
+        cut = date.fromisoformat(through)
+        if not last.start <= cut < last.end:
+            raise ValueError(f"through must be a day of {last.period}, got {through!r}")
+        job_months[-1] = _MonthToDate(last.index, last.start, last.end, cut)
+    jobs: list[tuple[str, Month | None]] = [(k, m) for k in _BY_SIZE for m in job_months]
     jobs.append(("business", None))
     results: dict[int, tuple[Context, int]] = {}
     lock = threading.Lock()
