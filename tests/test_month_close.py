@@ -159,9 +159,11 @@ def test_a_closed_month_keeps_its_allocation_when_a_rule_changes_until_reopened(
     assert "billed cost:    38.36 USD" in out
     assert closed_periods(settings) == ["2025-01"]
 
-    # a rule sends the unowned subscription to search from now on
+    # a rule sends the unowned subscription to search from now on; and the fact gained a column
+    # since the close (simulated by dropping one from the frozen copy): NULL for closed periods
     con = duckdb.connect(str(settings.duckdb_path))
     try:
+        con.execute("alter table month_close.allocated_cost drop column list_cost_reporting")
         con.execute(
             "insert into seeds.allocation_rules (rule_id, priority, provider, account_id, team, "
             "description) values ('R999', 999, 'microsoft', ?, 'search', 'test')",
@@ -172,6 +174,10 @@ def test_a_closed_month_keeps_its_allocation_when_a_rule_changes_until_reopened(
     _run_rule_models(wh)
 
     assert _teams(wh, "2025-01") == jan_before  # frozen, to the cent
+    assert wh.query(
+        "select billing_period, count(list_cost_reporting) from marts.fct_allocated_cost "
+        "group by all order by all"
+    ) == [("2025-01", 0), ("2025-02", 2)]
     assert _monthly(wh, "2025-01") == monthly_before
     assert _teams(wh, "2025-02") == [  # the open month follows the new rule
         ("search", "rule", Decimal("5.00")),
@@ -215,6 +221,14 @@ def test_close_and_reopen_refuse_what_cannot_be_done(
     with pytest.raises(CloseError, match="2025-02 is not closed"):
         reopen_period(settings, "2025-02", reason="x", actor="t")
     close_period(settings, "2025-02", actor="t")
+    # the close adds back the column the frozen copy lacked (previous test)
+    assert "list_cost_reporting" in {
+        c
+        for (c,) in warehouse.query(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'month_close' and table_name = 'allocated_cost'"
+        )
+    }
     try:
         with pytest.raises(CloseError, match="already closed"):
             close_period(settings, "2025-02", actor="t")

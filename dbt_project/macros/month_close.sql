@@ -7,9 +7,8 @@
     month_close_frozen(cte) is the final select of fct_allocated_cost: rows of closed periods
     come from the frozen copy, the others from `cte`, so a rule edited after the close does not
     change a closed month. Before the first close the tables do not exist and it is plain
-    `select * from cte`. The frozen copy's columns are selected by name from both sides: a
-    column added to the fact later fails the model contract until the closed periods are
-    reopened and closed again (docs/month-close.md).
+    `select * from cte`. Both sides select the model's contract columns by name; a column added
+    to the fact after a close is NULL in the closed periods (docs/month-close.md).
 #}
 {% macro month_close_frozen(cte_name) -%}
     {%- set frozen = none -%}
@@ -21,14 +20,19 @@
             database=target.database, schema='month_close', identifier='closed_periods') -%}
     {%- endif -%}
     {%- if frozen is not none and closed is not none -%}
-        {%- set columns = adapter.get_columns_in_relation(frozen) | map(attribute='name') | list %}
+        {%- set frozen_columns = adapter.get_columns_in_relation(frozen) | map(attribute='name') | map('lower') | list -%}
+        {#- the model's contract columns (all of them, in order); a column the frozen copy does
+            not have yet is NULL for closed periods -#}
+        {%- set names = model.columns.keys() | list if model.columns else frozen_columns -%}
 select
-    {{ columns | join(',\n    ') }}
+    {{ names | join(',\n    ') }}
 from {{ cte_name }}
 where billing_period not in (select closed.billing_period from {{ closed }} as closed)
 union all
 select
-    {{ columns | join(',\n    ') }}
+    {%- for name in names %}
+    {% if name | lower in frozen_columns %}{{ name }}{% else %}cast(null as {{ model.columns[name].data_type }}) as {{ name }}{% endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
 from {{ frozen }}
 where billing_period in (select closed.billing_period from {{ closed }} as closed)
     {%- else %}
