@@ -465,8 +465,23 @@ CASES = [
     Case(
         "focus-latin1",
         "focus",
-        focus_file("focus_bbbb.csv", [focus_row("3.00", name="café-1")], encoding="latin-1"),
-        ("focus_bbbb.csv", "UTF-8"),
+        focus_file(
+            "focus_bbbb.csv",
+            [focus_row("3.00"), focus_row("3.00", name="café-1")],
+            encoding="latin-1",
+        ),
+        ("focus_bbbb.csv", "row 2", "not utf-8 encoded", "re-export the file as UTF-8"),
+    ),
+    Case(
+        "focus-latin1-header",
+        "focus",
+        focus_file(
+            "focus_bbbb.csv",
+            [focus_row("3.00")],
+            header=[*FOCUS_HEADER[:-1], "Étiquettes"],
+            encoding="latin-1",
+        ),
+        ("focus_bbbb.csv", "cannot read the header", "not UTF-8"),
     ),
     Case(
         "azure_ea-duplicate-header-column",

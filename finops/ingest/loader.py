@@ -339,7 +339,9 @@ def _read_failure(exc: duckdb.Error, file: Path | str, hint: str) -> IngestError
             f"the row (line {line[1]} of the file) {reason}",
             file=named[1].strip() if named else file,
             row=int(line[1]) - 1,
-            hint="fix the quoting or re-export the file",
+            hint="re-export the file as UTF-8"
+            if "unicode" in reason.lower()
+            else "fix the quoting or re-export the file",
         )
     return IngestError(f"cannot be read: {text.splitlines()[0]}", file=file, hint=hint)
 
@@ -401,7 +403,8 @@ def load_delivery(
     load_id = str(uuid.uuid4())
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     table = source.qualified_table
-    currency = source.currency_expr.replace("r.", "") if source.currency_expr else "null"
+    currency = source.currency_expr.replace("r.", "") if source.currency_expr else None
+    currencies = f"string_agg(distinct {currency}, ',' order by {currency})" if currency else "null"
     billed = source.billed_cost_expr.replace("r.", "")
     files_json = json.dumps(
         [
@@ -422,7 +425,7 @@ def load_delivery(
             f"""
             insert into ingest.ledger
             select ?, ?, _billing_account_id, _billing_period, ?, ?, ?::json, count(*),
-                   coalesce(sum({billed}), 0), string_agg(distinct {currency}, ',' order by {currency}),
+                   coalesce(sum({billed}), 0), {currencies},
                    ?, 'loaded', null
             from _stage where {scope}
             group by _billing_account_id, _billing_period

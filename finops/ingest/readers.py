@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,13 @@ def read_csv_header(path: Path) -> list[str]:
     columns such as `resourceTags/user:team` and `resourceTags/user:Team` are distinct."""
     opener = gzip.open if path.name.lower().endswith((".gz", ".gzip")) else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
+        # Only the header's bytes are decoded here (a bad byte in a data row is reported by
+        # row later); a quoted name may hold a newline, so read on until the quotes balance.
+        with opener(path, "rb") as handle:
+            raw = handle.readline()
+            while raw.count(b'"') % 2 and (more := handle.readline()):
+                raw += more
+        header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")), None)
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise IngestError(
             f"cannot read the header: {exc}",
