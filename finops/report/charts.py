@@ -112,7 +112,8 @@ def hbar(
                 "hovertemplate": "%{y}: %{customdata}<extra>" + name + "</extra>",
             }
         )
-    height = max(220, 70 + 17 * len(labels) * max(1, len(series)))
+    # at least 22 px per label so plotly never drops labels; 17 px per bar
+    height = max(220, 70 + len(labels) * max(22, 17 * len(series)))
     fig = figure(
         traces,
         title,
