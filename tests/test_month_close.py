@@ -245,3 +245,13 @@ def test_close_needs_a_built_warehouse(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with pytest.raises(CloseError, match="run `finops run` first"):
         close_period(settings, "2025-01", actor="t")
+
+
+@pytest.mark.parametrize("command", ["close", "reopen"])
+def test_close_and_reopen_have_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: finops {command}" in out and "PERIOD" in out and "--by" in out
+    assert "month_close" in out
