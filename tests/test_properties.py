@@ -211,3 +211,16 @@ def test_quoted_literals_and_identifiers_stay_data(con, value) -> None:
     if value.strip():
         names = [d[0] for d in con.execute(f"select 1 as {quote_ident(value)}").description]
         assert names == [value]
+
+
+@BOUNDED
+@given(tags=st.dictionaries(tag_text.filter(lambda k: k.strip() != ""), tag_text, max_size=8))
+def test_legacy_cur_tag_columns_become_the_same_map(con, tags) -> None:
+    """Ingestion's tag parser for legacy CUR (`resourceTags/<key>` columns -> one map): any key
+    and value, quotes and SQL included, arrive as themselves; empty values are no tag."""
+    from finops.ingest.sources import _legacy_cur_maps
+
+    fields = {f"resourceTags/{key}": quote_literal(value) for key, value in tags.items()}
+    resource_tags = _legacy_cur_maps(fields)[0]
+    got = con.execute(f"select {resource_tags}").fetchone()[0]
+    assert got == {k: v for k, v in tags.items() if v != ""}
