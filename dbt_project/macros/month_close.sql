@@ -35,6 +35,10 @@ select
     {%- endfor %}
 from {{ frozen }}
 where billing_period in (select closed.billing_period from {{ closed }} as closed)
+    {#- an incremental run over a range of periods (macros/billing_periods.sql) takes only those -#}
+    {%- if billing_period_filter is defined %}
+    and {{ billing_period_filter('billing_period') }}
+    {%- endif %}
     {%- else %}
 select * from {{ cte_name }}
     {%- endif -%}
