@@ -194,7 +194,6 @@ def write_team_extracts(con: duckdb.DuckDBPyConnection, dest: Path) -> TeamSumma
         if target.resolve().parent != dest.resolve():  # belt and braces: team_folder is safe
             raise ValueError(f"team {team!r} would be written outside {dest}: {target}")
         target.mkdir()
-        summary.rows[team] = 0
         for mart, column in summary.marts.items():
             query = (
                 f"select * from bi.main.{quote_ident(mart)} "
@@ -202,7 +201,13 @@ def write_team_extracts(con: duckdb.DuckDBPyConnection, dest: Path) -> TeamSumma
             )
             _copy(con, query, target / f"{mart}.parquet", PARQUET)
             _copy(con, query, target / f"{mart}.csv", CSV)
-            summary.rows[team] += con.execute(f"select count(*) from ({query})").fetchone()[0]
+    summary.rows = dict.fromkeys(summary.folders.values(), 0)
+    for mart, column in summary.marts.items():
+        for team, rows in con.execute(
+            f"select {quote_ident(column)}, count(*) from bi.main.{quote_ident(mart)} "
+            f"where {quote_ident(column)} is not null group by 1"
+        ).fetchall():
+            summary.rows[team] += rows
     with open(dest / TEAMS_INDEX, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["folder", "team"])
