@@ -225,7 +225,10 @@ def pct_bars(
 
 
 def pct_change_bars(
-    div_id: str, title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]
+    div_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
 ) -> str:
     """Grouped horizontal bars of percentage changes (e.g. unit cost vs the previous month)."""
     traces = [

@@ -535,7 +535,7 @@ def unit_costs(data: ReportData, month: str) -> Section | None:
         return None
     labels = {k[2]: v[1] for k, v in units.items()}
     rows = []
-    changes: dict[str, list[Decimal]] = {m: [] for m in metrics}
+    changes: dict[str, list[float | None]] = {m: [] for m in metrics}  # None: no bar
     for team in teams:
         row = [Cell(team)]
         for metric in metrics:
@@ -553,7 +553,7 @@ def unit_costs(data: ReportData, month: str) -> Section | None:
                     css=_change_css(change) if change is not None else "",
                 )
             )
-            changes[metric].append(change * 100 if change is not None else ZERO)
+            changes[metric].append(float(change * 100) if change is not None else None)
         rows.append(row)
     headers = ["Team"]
     for metric in metrics:
@@ -565,7 +565,7 @@ def unit_costs(data: ReportData, month: str) -> Section | None:
                 "chart-unit-costs",
                 f"Cost per unit, change vs {prev_month}",
                 teams,
-                [(m, [float(c) for c in changes[m]]) for m in metrics],
+                [(m, changes[m]) for m in metrics],
             )
         )
     return Section(
