@@ -5,11 +5,13 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BI_VENV := bi/.venv
+BI_STAMP := $(BI_VENV)/.installed
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help demo test lint audit dev install clean browser
+.PHONY: help demo test lint audit dev install clean browser bi bi-install
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,7 +29,7 @@ install: $(STAMP) ## create .venv and install everything (idempotent)
 demo: $(STAMP) ## generate a year of sample exports and run the whole pipeline
 	$(BIN)/finops demo
 
-test: $(STAMP) browser ## the whole test suite
+test: $(STAMP) browser $(BI_STAMP) ## the whole test suite
 	$(BIN)/python -m pytest
 
 # Headless Chromium for the showback report test (tests/browser.py), from Debian packages.
@@ -67,6 +69,24 @@ audit: $(STAMP) ## pip-audit: known vulnerabilities in the pinned dependencies
 
 dev: $(STAMP) ## start the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/finops dev
+
+# Apache Superset on the published BI file (docs/bi-tools.md), in its own venv bi/.venv with the
+# exact versions of bi/superset/constraints.txt, plus an initialised metadata database template
+# (migrations, roles, user admin) so that starting it takes seconds. tests/test_bi_tool.py uses it.
+$(BI_STAMP): bi/superset/requirements.txt bi/superset/constraints.txt bi/superset/superset_config.py bi/superset/superset.sh
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
+	@test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	@echo "==> installing Apache Superset into $(BI_VENV) (first run only, a few minutes)"
+	$(BI_VENV)/bin/python -m pip install --quiet -r bi/superset/requirements.txt -c bi/superset/constraints.txt
+	bi/superset/superset.sh template $(BI_VENV)/superset-template > $(BI_VENV)/superset-template.log 2>&1 \
+	    || { tail -n 30 $(BI_VENV)/superset-template.log; exit 1; }
+	@touch $(BI_STAMP)
+
+bi-install: $(BI_STAMP) ## install Apache Superset into bi/.venv (idempotent)
+
+bi: $(STAMP) $(BI_STAMP) ## Superset on http://127.0.0.1:8088 over output/finops_bi.duckdb (after make demo)
+	bi/superset/superset.sh register
+	bi/superset/superset.sh serve
 
 # Not part of `make test`: generates 1M and 10M line items (kept in benchmarks/.data/) and takes
 # about half an hour on two cores; results in benchmarks/results/ and docs/benchmarks.md.
