@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import duckdb
 
 from finops.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
@@ -138,3 +141,151 @@ def build(
     if vars:
         args += ["--vars", json.dumps(dict(vars))]
     return run_dbt(settings, args, check=check)
+
+
+# --- incremental builds by billing period ------------------------------------------------------
+
+STATE_TABLE = "main.dbt_build_state"
+_PROJECT_INPUTS = ("models", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
+
+
+def project_fingerprint() -> str:
+    """SHA-256 of everything that decides what the models compute: models, macros, tests,
+    snapshots, dbt_project.yml (vars), the seeds (allocation as code) and the dbt version.
+
+    When it changes, every billing period must be rebuilt (a new rule or team reaches back in
+    time), so the next build is a full refresh.
+    """
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    from finops.config import SEEDS_DIR
+
+    digest = hashlib.sha256(f"dbt {dbt_version}\n".encode())
+    paths: list = []
+    for name in _PROJECT_INPUTS:
+        path = DBT_PROJECT_DIR / name
+        paths += sorted(path.rglob("*")) if path.is_dir() else [path]
+    paths += sorted(SEEDS_DIR.rglob("*"))
+    for path in paths:
+        if path.is_file() and not path.name.startswith("."):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildPlan:
+    """What a partitioned build has to do.
+
+    skip: nothing changed since the last complete build (no delivery loaded, no month closed or
+        reopened, same project): the marts are current for every period, dbt does not run.
+    full_refresh: the project changed (or no complete build is recorded): rebuild everything.
+    periods: otherwise, the billing periods to rebuild: the run's partitions plus any period
+        loaded into raw (e.g. by `finops ingest`), closed or reopened since the last build.
+    """
+
+    skip: bool
+    full_refresh: bool
+    periods: list[str]
+    fingerprint: str
+    ledger_mark: str | None
+    reason: str
+
+    def dbt_args(self) -> list[str]:
+        """`dbt build` arguments for this plan (the caller adds its selection)."""
+        import json
+
+        if self.full_refresh:
+            return ["build", "--full-refresh"]
+        return [
+            "build",
+            "--vars",
+            json.dumps(
+                {"billing_period_from": self.periods[0], "billing_period_to": self.periods[-1]}
+            ),
+        ]
+
+
+# What changes the marts besides the project: loads into raw (ingest.ledger) and month close /
+# reopen events (month_close.period_events, finops/close.py). (table, time column, filter)
+_CHANGE_LOGS = {
+    "ledger": ("ingest.ledger", "loaded_at", "status = 'loaded'"),
+    "month_close": ("month_close.period_events", "happened_at", "true"),
+}
+
+
+def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """The newest entry of each change log (None when empty or absent)."""
+    marks: dict[str, str | None] = {}
+    for name, (table, column, where) in _CHANGE_LOGS.items():
+        try:
+            mark = con.execute(f"select max({column}) from {table} where {where}").fetchone()[0]
+        except duckdb.CatalogException:
+            mark = None
+        marks[name] = None if mark is None else mark.isoformat()
+    return marks
+
+
+def _changed_periods(con: duckdb.DuckDBPyConnection, since: dict[str, str | None]) -> set[str]:
+    """Billing periods loaded, closed or reopened after the marks of the last build."""
+    periods: set[str] = set()
+    for name, (table, column, where) in _CHANGE_LOGS.items():
+        try:
+            rows = con.execute(
+                f"select distinct billing_period from {table} where {where} "
+                f"and (?::timestamp is null or {column} > ?::timestamp)",
+                [since.get(name), since.get(name)],
+            ).fetchall()
+        except duckdb.CatalogException:
+            continue
+        periods.update(p for (p,) in rows if p)
+    return periods
+
+
+def plan_build(con: duckdb.DuckDBPyConnection, periods: Sequence[str]) -> BuildPlan:
+    """Decide how a build for `periods` ('YYYY-MM') runs, from the state of the last build."""
+    import json
+
+    fingerprint = project_fingerprint()
+    marks = _marks(con)
+    mark = json.dumps(marks, sort_keys=True)
+    try:
+        last = con.execute(
+            f"select fingerprint, ledger_mark from {STATE_TABLE} order by built_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        last = None
+    if last is None:
+        return BuildPlan(False, True, sorted(periods), fingerprint, mark, "no complete build yet")
+    if last[0] != fingerprint:
+        return BuildPlan(
+            False, True, sorted(periods), fingerprint, mark,
+            "the dbt project or the seeds changed since the last build",
+        )  # fmt: skip
+    if last[1] == mark:
+        return BuildPlan(
+            True, False, [], fingerprint, mark,
+            "nothing loaded, closed or reopened since the last build",
+        )  # fmt: skip
+    wanted = sorted(set(periods) | _changed_periods(con, json.loads(last[1] or "{}")))
+    if not wanted:
+        return BuildPlan(False, True, [], fingerprint, mark, "no billing period given")
+    return BuildPlan(
+        False, False, wanted, fingerprint, mark,
+        f"periods {wanted[0]}..{wanted[-1]} (the run's partitions and periods loaded, closed "
+        "or reopened since the last build)",
+    )  # fmt: skip
+
+
+def record_build(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
+    """Remember a complete, successful build: the next run compares against it."""
+    con.execute(
+        f"create table if not exists {STATE_TABLE} (fingerprint varchar, ledger_mark varchar, "
+        "periods varchar, full_refresh boolean, built_at timestamp)"
+    )
+    con.execute(
+        f"insert into {STATE_TABLE} values (?, ?, ?, ?, now()::timestamp)",
+        [plan.fingerprint, plan.ledger_mark, ",".join(plan.periods), plan.full_refresh],
+    )

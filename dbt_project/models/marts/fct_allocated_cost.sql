@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
+
 {#
     The allocated cost fact: one row per charge day x billing account x sub account x service x
     resource x team (after shared-cost splits), with how the team was found. Every cent of
@@ -53,7 +62,7 @@ attributed as (
         on attributed.x_shared_rule_id = shared_rule_periods.rule_id
             and attributed.billing_period = shared_rule_periods.billing_period
             and attributed.provider = shared_rule_periods.provider
-    where shared_rule_periods.rule_id is null
+    where shared_rule_periods.rule_id is null and {{ billing_period_filter('attributed.billing_period') }}
 
 ),
 
@@ -91,6 +100,7 @@ shared as (
     from {{ ref('int_cost__shared_split') }} as shared_split
     left join {{ ref('teams') }} as teams
         on shared_split.team = lower(trim(teams.team))
+    where {{ billing_period_filter('shared_split.billing_period') }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
+
 {#
     Does the allocated cost add up to what was ingested? Per provider x billing account x
     billing period x currency: the billed total straight from the raw rows (staging), by the
@@ -22,6 +31,7 @@ raw_billed as (
         count(*) as raw_row_count,
         sum(unblended_cost) as raw_billed_cost
     from {{ ref('stg_aws_cur2__line_items') }}
+    where {{ billing_period_filter() }}
     group by billing_account_id, billing_period, currency_code
     union all
     select
@@ -32,6 +42,7 @@ raw_billed as (
         count(*) as raw_row_count,
         sum(unblended_cost) as raw_billed_cost
     from {{ ref('stg_aws_cur__line_items') }}
+    where {{ billing_period_filter() }}
     group by billing_account_id, billing_period, currency_code
     union all
     select
@@ -42,6 +53,7 @@ raw_billed as (
         count(*) as raw_row_count,
         sum(cost_in_billing_currency) as raw_billed_cost
     from {{ ref('stg_azure__cost_details') }}
+    where {{ billing_period_filter() }}
     group by billing_account_id, billing_period, billing_currency
     union all
     select
@@ -52,6 +64,7 @@ raw_billed as (
         count(*) as raw_row_count,
         sum(cost) + sum({{ json_array_sum('credits_json', 'amount') }}) as raw_billed_cost
     from {{ ref('stg_gcp__billing_export') }}
+    where {{ billing_period_filter() }}
     group by billing_account_id, billing_period, currency
     union all
     select
@@ -62,6 +75,7 @@ raw_billed as (
         count(*) as raw_row_count,
         sum(billed_cost) as raw_billed_cost
     from {{ ref('stg_focus__cost_and_usage') }}
+    where {{ billing_period_filter() }}
     group by provider_name, billing_account_id, billing_period, upper(trim(billing_currency))
 
 ),
@@ -89,6 +103,7 @@ conformed_totals as (
         billing_currency,
         sum(effective_cost) as conformed_effective_cost
     from {{ ref('int_cost__focus_unioned') }}
+    where {{ billing_period_filter() }}
     group by provider, billing_account_id, billing_period, billing_currency
 
 ),
@@ -105,6 +120,7 @@ allocated_totals as (
         sum(case when team = 'unallocated' then billed_cost else 0 end)
             as unallocated_billed_cost
     from {{ ref('fct_allocated_cost') }}
+    where {{ billing_period_filter() }}
     group by provider, billing_account_id, billing_period, billing_currency
 
 ),

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
+
 {#
     Tag coverage per billing period x provider x billing account x sub account, dollar-weighted
     on effective cost (billing currency).
@@ -45,6 +54,7 @@ costs as (
         on attributed.x_shared_rule_id = shared_rule_periods.rule_id
             and attributed.billing_period = shared_rule_periods.billing_period
             and attributed.provider = shared_rule_periods.provider
+    where {{ billing_period_filter('attributed.billing_period') }}
 
 ),
 

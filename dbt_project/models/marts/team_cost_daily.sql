@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
+
 {#
     Showback / chargeback per day: each team's cost by provider and FOCUS service category,
     direct (tag, rule or account owner) vs shared (redistributed by a shared-cost rule), billed
@@ -20,6 +29,7 @@ costs as (
         effective_cost_reporting,
         list_cost_reporting
     from {{ ref('fct_allocated_cost') }}
+    where {{ billing_period_filter() }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
+
 {#
     The biggest untagged spend, to chase: taggable usage (Usage with a resource id) whose
     resource carries no valid team tag, per billing period, at two scopes:
@@ -36,6 +45,7 @@ untagged as (
         and resource_id is not null
         and coalesce(commitment_discount_status, '') <> 'Unused'
         and allocation_method <> 'tag'
+        and {{ billing_period_filter() }}
 
 ),
 

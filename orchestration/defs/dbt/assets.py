@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -18,9 +19,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from finops.warehouse import write_lock
+from finops.transform import plan_build, record_build
+from finops.warehouse import configure, write_lock
 from orchestration.lib.dbt import dbt_env, dbt_executable, finops_dbt_project
-from orchestration.lib.partitions import billing_period_partitions
+from orchestration.lib.partitions import billing_period_partitions, period_of
 from orchestration.lib.resources import FinopsSettings
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -70,13 +72,40 @@ TRANSLATOR = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 def finops_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, finops: FinopsSettings
 ):
-    """`dbt build` of the selected models: every mart is rebuilt from raw for all periods."""
+    """`dbt build` of the selected models for the run's billing periods (incremental models
+    replace only those periods; see docs/benchmarks.md).
+
+    - the dbt project or seeds changed since the last complete build, or none is recorded:
+      `dbt build --full-refresh` (every period);
+    - otherwise the run's partition range (plus any period loaded since the last build) goes to
+      dbt as vars `billing_period_from` / `billing_period_to`;
+    - nothing loaded and nothing changed since the last complete build: dbt does not run (a no-op
+      rerun reads nothing); the marts are already current.
+    """
     settings = finops.settings()
     # dbt inherits this process's environment: point its profile at the same warehouse file.
     os.environ.update(dbt_env(settings.duckdb_path))
+    periods = sorted({period_of(k) for k in context.partition_keys})
+    complete = set(context.selected_asset_keys) == set(context.assets_def.keys)
     with write_lock(settings.duckdb_path):
-        yield from dbt.cli(["build"], context=context).stream()
+        con = duckdb.connect(str(settings.duckdb_path))
+        try:
+            configure(con, settings)
+            plan = plan_build(con, periods)
+        finally:
+            con.close()
+        if plan.skip and complete:
+            context.log.info(f"dbt build skipped: {plan.reason}; the marts are current")
+            return
+        context.log.info(f"dbt build: {plan.reason}")
+        yield from dbt.cli(plan.dbt_args(), context=context).stream()
         report_source_freshness(context, dbt)
+        if complete:  # a partial selection leaves other models as they were: not a full build
+            con = duckdb.connect(str(settings.duckdb_path))
+            try:
+                record_build(con, plan)
+            finally:
+                con.close()
 
 
 def report_source_freshness(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> None:

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
 
 {#
     Commitment amortization for sources that bill a commitment without amortizing it
@@ -20,6 +27,7 @@ with
 costs as (
 
     select * from {{ ref('int_cost__focus_unioned') }}
+    where {{ billing_period_filter() }}
 
 ),
 

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
 
 {#
     Every cost row gets a team (and product, environment, cost_center), each dimension by
@@ -21,6 +28,7 @@ with
 costs as (
 
     select * from {{ ref('int_cost__amortized') }}
+    where {{ billing_period_filter() }}
 
 ),
 

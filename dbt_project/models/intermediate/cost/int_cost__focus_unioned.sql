@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
 
 {#
     One FOCUS 1.2-conformed, daily cost table for every provider and source. Everything
@@ -11,12 +18,16 @@ with
 unioned as (
 
     select * from {{ ref('int_cost__aws_conformed') }}
+    where {{ billing_period_filter() }}
     union all
     select * from {{ ref('int_cost__azure_conformed') }}
+    where {{ billing_period_filter() }}
     union all
     select * from {{ ref('int_cost__gcp_conformed') }}
+    where {{ billing_period_filter() }}
     union all
     select * from {{ ref('int_cost__focus_conformed') }}
+    where {{ billing_period_filter() }}
 
 ),
 

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail'
+    )
+}}
 
 {#
     Shared costs redistributed. The rows a shared-cost rule matched are pooled per rule x
@@ -39,7 +46,7 @@ pools as (
         sum(list_cost) as list_cost,
         sum(contracted_cost) as contracted_cost
     from {{ ref('int_cost__attributed') }}
-    where x_shared_rule_id is not null
+    where x_shared_rule_id is not null and {{ billing_period_filter() }}
     group by
         x_shared_rule_id,
         billing_period,

@@ -1,0 +1,173 @@
+"""Incremental dbt builds by billing period give the same marts as a full build, to the cent.
+
+The scenario is the daily one: a warehouse built from three months whose last month is delivered
+month-to-date; the next day the provider restates that month with one more day. Only the changed
+files land, ingestion replaces the month, and dbt rebuilds only that billing period (vars
+billing_period_from / billing_period_to, as Dagster passes a partition range). A full refresh of
+the same raw data must give identical marts (`except all` both ways, every column, every mart),
+and a rerun with nothing new must leave the ledger and the marts unchanged.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from finops.config import Settings
+from finops.generate import generate
+from finops.ingest import ingest
+from finops.transform import plan_build, record_build, run_dbt
+from tests.warehouses import dbt_args
+
+# The marts this guard covers and everything upstream of them (new marts elsewhere have their
+# own tests; selecting explicitly keeps a half-finished model of another team out of this one).
+MARTS = [
+    "fct_allocated_cost",
+    "team_cost_daily",
+    "team_cost_monthly",
+    "unit_cost_daily",
+    "unit_cost_monthly",
+    "tag_coverage",
+    "untagged_spend",
+    "invoice_reconciliation",
+    "team_budget_monthly",
+]
+SELECT = " ".join(f"+{m}" for m in MARTS)
+
+
+def _dbt_run(settings: Settings, workdir: Path, *extra: str) -> dict[str, str]:
+    args = ["build", "--select", SELECT, "--resource-type", "model", "--resource-type", "seed"]
+    result = run_dbt(settings, dbt_args(workdir, *args, *extra))
+    return {r.node.name: str(r.status) for r in result.result.results}
+
+
+def _sync(src: Path, dst: Path) -> list[str]:
+    """Copy new and changed files (new mtime, as a delivery would), drop vanished ones."""
+    changed = []
+    wanted = {p.relative_to(src) for p in src.rglob("*") if p.is_file()}
+    for rel in sorted(wanted):
+        target = dst / rel
+        if target.exists() and filecmp.cmp(src / rel, target, shallow=False):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        shutil.copyfile(src / rel, target)
+        changed.append(str(rel))
+    for path in [p for p in dst.rglob("*") if p.is_file()]:
+        if path.relative_to(dst) not in wanted:
+            path.unlink()
+            changed.append(str(path.relative_to(dst)))
+    return changed
+
+
+def _mart_differences(a: Path, b: Path) -> dict[str, int]:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+        differences = {}
+        for mart in MARTS:
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from duckdb_columns() where database_name = 'a' "
+                    "and schema_name = 'marts' and table_name = ? order by column_index",
+                    [mart],
+                ).fetchall()
+            ]
+            assert columns, f"mart {mart} missing"
+            cols = ", ".join(f'"{c}"' for c in columns)
+            left = f"select {cols} from a.marts.{mart}"
+            right = f"select {cols} from b.marts.{mart}"
+            differences[mart] = (
+                con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0]
+                + con.execute(f"select count(*) from ({right} except all {left})").fetchone()[0]
+            )
+        return differences
+    finally:
+        con.close()
+
+
+def _snapshot(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_incremental_build_of_a_restated_month_equals_a_full_build_and_a_noop_changes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Day one: two months, February delivered through the 20th.
+    generate(
+        settings.landing_dir, months=2, rows=2_000, seed=7, start="2025-01", through="2025-02-20"
+    )
+    ingest(settings)
+    statuses = _dbt_run(settings, tmp_path / "dbt1")
+    assert statuses["fct_allocated_cost"] == "success"
+    db = settings.duckdb_path
+    january = "select * from marts.fct_allocated_cost where billing_period = '2025-01' order by all"
+    february = (
+        "select sum(billed_cost), count(*) from marts.fct_allocated_cost "
+        "where billing_period = '2025-02'"
+    )
+    january_before, february_before = _snapshot(db, january), _snapshot(db, february)
+
+    # The day after: February restated with one more day; January's files are identical.
+    after = tmp_path / "after"
+    generate(after, months=2, rows=2_000, seed=7, start="2025-01", through="2025-02-21")
+    changed = _sync(after, settings.landing_dir)
+    assert changed, "the day after changed no file"
+    assert all("2025-01" not in c and "202501" not in c for c in changed), changed
+    loaded = [r for r in ingest(settings) if r.status == "loaded"]
+    assert loaded and {r.period for r in loaded} == {"2025-02"}
+
+    # Incremental: only February is rebuilt (what a Dagster run for partition 2025-02 passes).
+    periods = json.dumps({"billing_period_from": "2025-02", "billing_period_to": "2025-02"})
+    _dbt_run(settings, tmp_path / "dbt2", "--vars", periods)
+    assert _snapshot(db, february) != february_before, "the restatement did not reach the marts"
+    assert _snapshot(db, january) == january_before
+
+    # A full refresh of a copy of the same warehouse (same raw rows): identical marts.
+    full_db = tmp_path / "full" / "finops.duckdb"
+    full_db.parent.mkdir()
+    shutil.copyfile(db, full_db)
+    full_settings = Settings(**{**settings.__dict__, "duckdb_path": full_db})
+    _dbt_run(full_settings, tmp_path / "dbt3", "--full-refresh")
+    differences = _mart_differences(db, full_db)
+    assert differences == dict.fromkeys(MARTS, 0), differences
+    # ... and every billing account and month still reconciles with raw, to the cent.
+    assert _snapshot(
+        db, "select count(*) from marts.invoice_reconciliation where not is_reconciled"
+    ) == [(0,)]
+
+    # No-op: nothing new in landing. Ingestion loads nothing and the ledger stays as it was;
+    # the build plan is "skip", so the Dagster asset does not run dbt and the marts stay.
+    con = duckdb.connect(str(db))
+    try:
+        plan = plan_build(con, ["2025-02"])
+        assert plan.full_refresh and not plan.skip, plan.reason  # no build recorded yet
+        record_build(con, plan)  # what the asset does after a successful build
+    finally:
+        con.close()
+    ledger = "select * from ingest.ledger order by all"
+    ledger_before = _snapshot(db, ledger)
+    marts_before = {m: _snapshot(db, f"select * from marts.{m} order by all") for m in MARTS}
+    assert {r.status for r in ingest(settings)} == {"unchanged"}
+    con = duckdb.connect(str(db))
+    try:
+        plan = plan_build(con, ["2025-01", "2025-02"])
+    finally:
+        con.close()
+    assert plan.skip, plan.reason
+    assert _snapshot(db, ledger) == ledger_before
+    assert {
+        m: _snapshot(db, f"select * from marts.{m} order by all") for m in MARTS
+    } == marts_before
