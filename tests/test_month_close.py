@@ -13,6 +13,7 @@ seeds/ stay untouched while other runs share them.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,8 +70,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         ],
     )
     ingest(settings)
-    # seeds and models only: dbt's own tests run in tests/test_dbt_build.py
-    statuses = build(settings, root, "--resource-type", "seed", "--resource-type", "model")
+    # seeds and the models these tests read (dbt's own tests run in tests/test_dbt_build.py)
+    statuses = build(
+        settings, root, "--resource-type", "seed", "--resource-type", "model",
+        "--select", "+team_cost_monthly", "+commitment_coverage",
+    )  # fmt: skip
     return Warehouse(settings, root, statuses)
 
 
@@ -126,14 +130,17 @@ def test_a_mixed_currency_account_month_sums_to_the_cent_in_every_mart(
         "select billing_currency, on_demand_cost, reporting_currency from marts.commitment_coverage "
         "where billing_period = '2025-01' and provider = 'Microsoft' order by billing_currency"
     ) == [("EUR", Decimal("20.70"), "USD"), ("USD", Decimal("17.66"), "USD")]
-    # every mart carries the reporting currency, except the two per-billing-account marts whose
-    # amounts stay in the billing currency: the invoice check and tag coverage (ratios)
-    missing = q(
-        "select table_name from information_schema.tables t where table_schema = 'marts' "
-        "and not exists (select 1 from information_schema.columns c where c.table_schema = "
-        "'marts' and c.table_name = t.table_name and c.column_name = 'reporting_currency')"
-    )
-    assert sorted(t for (t,) in missing) == ["invoice_reconciliation", "tag_coverage"]
+    # every mart's contract carries the reporting currency, except the two per-billing-account
+    # marts whose amounts stay in the billing currency: the invoice check and tag coverage
+    manifest = json.loads((warehouse.workdir / "target" / "manifest.json").read_text())
+    marts = {
+        node["name"]: set(node["columns"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
+    assert {"fct_allocated_cost", "commitment_coverage", "optimization_opportunities"} <= set(marts)
+    missing = sorted(name for name, columns in marts.items() if "reporting_currency" not in columns)
+    assert missing == ["invoice_reconciliation", "tag_coverage"]
 
 
 def test_a_closed_month_keeps_its_allocation_when_a_rule_changes_until_reopened(
