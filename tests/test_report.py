@@ -290,6 +290,9 @@ def test_dagster_asset_writes_the_report(published, expected, tmp_path, monkeypa
     from orchestration.defs.report.assets import showback_report
     from orchestration.lib.resources import FinopsSettings
 
+    # Lineage: the BI file, and the marts the dbt exposure showback_report names.
+    deps = {key.to_user_string() for key in showback_report.dependency_keys}
+    assert {"bi/finops_bi_duckdb", "marts/team_cost_monthly", "marts/tag_coverage"} <= deps
     out = tmp_path / "output"
     out.mkdir()
     shutil.copy(published, out / published.name)

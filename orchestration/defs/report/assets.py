@@ -7,26 +7,43 @@ Reading the published file, never the pipeline's warehouse, keeps the report off
 lock and shows exactly the numbers BI tools see.
 """
 
-import dagster as dg
+import re
 
-from finops.publish import BI_FILE_NAME
-from finops.publish.bi import MARTS_SCHEMA
+import dagster as dg
+import yaml
+
+from finops.config import DBT_PROJECT_DIR
+from finops.publish.bi import BI_FILE_NAME, MARTS_SCHEMA
 from finops.report import build_from_file
 from finops.report.money import money
-from orchestration.defs.publish.assets import BI_FILE_KEY, MANIFEST, exposure
 from orchestration.lib.resources import FinopsSettings
 
+BI_FILE_KEY = dg.AssetKey(["bi", "finops_bi_duckdb"])  # orchestration/defs/publish
 REPORT_KEY = dg.AssetKey(["bi", "showback_report"])
 REPORTS_DIR = "reports"
+EXPOSURE_NAME = "showback_report"
+EXPOSURES_YML = DBT_PROJECT_DIR / "models" / "exposures.yml"
+
+
+def exposure_marts(name: str = EXPOSURE_NAME) -> list[str]:
+    """The models a dbt exposure depends on, read from exposures.yml (no manifest needed)."""
+    if not EXPOSURES_YML.exists():
+        return []
+    doc = yaml.safe_load(EXPOSURES_YML.read_text()) or {}
+    for found in doc.get("exposures", []):
+        if found.get("name") == name:
+            refs = (
+                re.fullmatch(r"\s*ref\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", d)
+                for d in found.get("depends_on", [])
+            )
+            return [m[1] for m in refs if m]
+    return []
+
 
 # The dbt exposure `showback_report` (dbt_project/models/exposures.yml) names the marts the
 # report reads: they become lineage edges too, so Dagster shows which marts feed the report.
-EXPOSURE = exposure(MANIFEST, "showback_report")
-MART_KEYS = [
-    dg.AssetKey([MARTS_SCHEMA, node.split(".")[-1]])
-    for node in EXPOSURE.get("depends_on", {}).get("nodes", [])
-    if node.startswith("model.")
-]
+MARTS = exposure_marts()
+MART_KEYS = [dg.AssetKey([MARTS_SCHEMA, m]) for m in MARTS]
 
 
 @dg.asset(
@@ -41,7 +58,7 @@ MART_KEYS = [
         "costs, insights) and reports/index.html; self-contained, works offline. Reads the "
         "published BI file only (docs/showback.md)."
     ),
-    metadata={"dbt_exposure": EXPOSURE["unique_id"]} if EXPOSURE else None,
+    metadata={"dbt_exposure": f"exposure.finops.{EXPOSURE_NAME}"} if MARTS else None,
 )
 def showback_report(context: dg.AssetExecutionContext, finops: FinopsSettings):
     settings = finops.settings()
