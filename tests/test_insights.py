@@ -41,11 +41,6 @@ PLANTS = {
     "bigquery": ("Google Cloud", "BigQuery", "01A2B3-C4D5E6-F7A8B9", "2025-09-04", "2025-09-07", 5),
 }
 TOLERANCE = Decimal("0.05")
-BIGQUERY_NOT_PLANTED = (
-    "generator defect: engine.expand_usage multiplies only hourly resources (res.gran = 'H'); "
-    "bq_analysis is daily, so the BigQuery spike is never planted (finops/generate, helper I2). "
-    "Verified: with daily slots a_from..a_to multiplied too, this test passes (analytics, Sept 5)."
-)
 
 
 def seed_rows(name: str) -> list[dict[str, str]]:
@@ -118,7 +113,7 @@ def test_a_complete_year_is_closed_and_back_tested(year_warehouse) -> None:
     "plant",
     [
         "sagemaker",
-        pytest.param("bigquery", marks=pytest.mark.xfail(strict=True, reason=BIGQUERY_NOT_PLANTED)),
+        "bigquery",
     ],
 )
 def test_a_planted_runaway_is_found_with_its_owner_and_impact(year_warehouse, plant: str) -> None:

@@ -346,8 +346,10 @@ def expand_usage(con: duckdb.DuckDBPyConnection, spec: UsageSpec) -> int:
     if spec.anomaly:
         a_key, a_month, a_from, a_to, a_x = spec.anomaly
         anomaly = (
-            f"CASE WHEN res.svc_key = {sql_str(a_key)} AND {m.index} = {a_month} AND res.gran = 'H'"
-            f" AND u.slot BETWEEN {a_from * 24} AND {a_to * 24 + 23} THEN {a_x} ELSE 1.0 END"
+            # Hourly resources count slots in hours, daily ones (BigQuery analysis) in days.
+            f"CASE WHEN res.svc_key = {sql_str(a_key)} AND {m.index} = {a_month}"
+            f" AND ((res.gran = 'H' AND u.slot BETWEEN {a_from * 24} AND {a_to * 24 + 23})"
+            f" OR (res.gran = 'D' AND u.slot BETWEEN {a_from} AND {a_to})) THEN {a_x} ELSE 1.0 END"
         )
     else:
         anomaly = "1.0"
