@@ -134,6 +134,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
     from finops.report import ReportError, build_from_file, build_reports
     from finops.report.money import money
     from finops.warehouse import connect_reader
@@ -157,6 +159,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             result = build_from_file(source, out, "main", months=args.period or None)
     except (ReportError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except duckdb.IOException as error:
+        print(
+            f"error: cannot open {source} read-only ({str(error).splitlines()[0]}); a finops "
+            "run is probably writing it: wait for it to finish, or drop --from-warehouse to "
+            "read the published BI file",
+            file=sys.stderr,
+        )
         return 1
     for month, page in sorted(result.pages.items()):
         _say(f"  {month}  {money(result.totals[month], result.currency):>18}  {page}")
