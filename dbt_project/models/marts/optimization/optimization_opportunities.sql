@@ -343,10 +343,10 @@ unused_commitment as (
             * commitment_use.exchange_rate as decimal(18, 2)
         ) as varchar)
         || ' ' || commitment_use.reporting_currency || ' commitment cost (utilization '
-        || cast(cast(
+        || coalesce(cast(cast(
             100 * commitment_use.used_cost
-            / (commitment_use.unused_cost + commitment_use.used_cost) as decimal(9, 1)
-        ) as varchar)
+            / nullif(commitment_use.unused_cost + commitment_use.used_cost, 0) as decimal(9, 1)
+        ) as varchar), 'n/a')
         || '%)' as evidence,
         'unused commitment cost of the period: move on-demand usage onto the commitment,'
         || ' or exchange / resize it at renewal' as method
