@@ -2,7 +2,8 @@
     Commitment discount coverage and utilization per billing period x provider x service category
     (x billing currency), in the reporting currency. Usage rows only:
       on demand  = pricing_category 'Standard' (spot / 'Dynamic' is not commitment-eligible),
-      covered    = pricing_category 'Committed', commitment_discount_status 'Used',
+      covered    = pricing_category 'Committed', commitment_discount_status 'Used', net of
+                   the commitment credits that cancel it (GCP CUD credit rows),
       unused     = commitment_discount_status 'Unused' (the unused part of a commitment, on the
                    service category of the usage that commitment covers when it covers any).
     Coverage compares on-demand equivalents (list cost) of covered and on-demand usage;
@@ -21,15 +22,19 @@ costs as (
         provider,
         service_category,
         commitment_discount_id,
+        charge_category,
         pricing_category,
         commitment_discount_status,
         billing_currency,
         reporting_currency,
         exchange_rate,
         effective_cost,
-        list_cost
+        -- a commitment credit (GCP CUD) nets the covered usage it cancels; no list cost
+        case when charge_category = 'Credit' then 0 else list_cost end as list_cost
     from {{ ref('int_cost__attributed') }}
-    where charge_category = 'Usage'
+    where
+        charge_category = 'Usage'
+        or (charge_category = 'Credit' and commitment_discount_id is not null)
 
 ),
 
@@ -95,6 +100,7 @@ classified as (
         case
             when costs.commitment_discount_status = 'Unused' then 'unused'
             when costs.pricing_category = 'Committed' then 'covered'
+            when costs.charge_category = 'Credit' then 'covered'
             when costs.pricing_category = 'Standard' then 'on_demand'
             else 'other'
         end as usage_class,
