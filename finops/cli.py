@@ -123,7 +123,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     _say(f"==> publishing the marts of {settings.duckdb_path} to {settings.output_dir}")
     started = time.monotonic()
     try:
-        publish(settings, dbt_docs=not args.no_docs, progress=lambda m: _say("    " + m))
+        publish(
+            settings,
+            dbt_docs=not args.no_docs,
+            # the builds found in dbt_project/target are Dagster's: dbt saw this environment
+            dbt_environ={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
+            progress=lambda m: _say("    " + m),
+        )
     except (FileNotFoundError, RuntimeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

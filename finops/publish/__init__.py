@@ -14,7 +14,7 @@ one); `publish` runs them all, as `finops publish` does. See docs/publish.md.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +89,14 @@ def publish(
     *,
     dbt_artifacts: Iterable[Path] | None = None,
     dbt_docs: bool = True,
+    dbt_environ: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Every publish step in order: BI file, exports, team extracts, dbt docs."""
+    """Every publish step in order: BI file, exports, team extracts, dbt docs.
+
+    `dbt_environ`: the environment the marts' dbt build ran with (see finops.publish.dbt_docs);
+    None runs dbt in-process like finops.transform.
+    """
     say = progress or (lambda _m: None)
     seconds: dict[str, float] = {}
 
@@ -113,7 +118,10 @@ def publish(
     page = None
     if dbt_docs:
         artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
-        page = timed("dbt_docs", lambda: publish_dbt_docs(settings, dbt_artifacts=artifacts))
+        page = timed(
+            "dbt_docs",
+            lambda: publish_dbt_docs(settings, dbt_artifacts=artifacts, dbt_environ=dbt_environ),
+        )
         say(f"dbt docs: {page} ({seconds['dbt_docs']:.1f}s)")
     return PublishResult(bi, exports, teams, page, seconds)
 

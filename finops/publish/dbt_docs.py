@@ -5,14 +5,24 @@ and catalog embedded). It is built in `<warehouse folder>/dbt_docs/`, from the m
 partial-parse state of the dbt build that made the marts when known, and published as
 `<FINOPS_OUTPUT_DIR>/dbt_docs/index.html`. The catalog reads the warehouse, and dbt-duckdb
 opens it read-write, so the step holds the warehouse write lock.
+
+dbt reuses the build's partial-parse state only when the profile renders the same (the
+environment variables profiles.yml reads). A build run by Dagster's dbt resource sees the
+process environment (`orchestration.lib.dbt.dbt_env`), one run by `finops.transform.run_dbt`
+(the tests) sees `dbt_environment(settings)`; pass the build's environment as `dbt_environ`
+and dbt runs as a subprocess with it, else in-process through run_dbt. A mismatch costs a full
+parse (~20 s on two busy cores) instead of ~2 s.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from finops.config import Settings
+from finops.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from finops.publish import atomic
 from finops.transform import run_dbt
 from finops.warehouse import write_lock
@@ -24,8 +34,29 @@ def dbt_docs_workdir(settings: Settings) -> Path:
     return settings.duckdb_path.parent / "dbt_docs"
 
 
+def _dbt(settings: Settings, args: list[str], environ: Mapping[str, str] | None) -> None:
+    if environ is None:
+        run_dbt(settings, args)
+        return
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    result = subprocess.run(
+        [*command, "--profiles-dir", str(PROJECT_ROOT)],
+        env={**environ, "FINOPS_DUCKDB_PATH": str(settings.duckdb_path), "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"`dbt {' '.join(args)}` failed:\n" + (result.stdout + result.stderr).strip()[-3000:]
+        )
+
+
 def build_dbt_docs(
-    settings: Settings, workdir: Path | None = None, dbt_artifacts: Path | None = None
+    settings: Settings,
+    workdir: Path | None = None,
+    dbt_artifacts: Path | None = None,
+    dbt_environ: Mapping[str, str] | None = None,
 ) -> Path:
     """Run `dbt docs generate --static` against the warehouse; returns static_index.html.
 
@@ -44,11 +75,15 @@ def build_dbt_docs(
         if state.exists():
             shutil.copyfile(state, target / "partial_parse.msgpack")
     else:
-        run_dbt(settings, ["parse", *paths, "--quiet"])
+        _dbt(settings, ["parse", *paths, "--quiet"], dbt_environ)
     # `--no-compile`: the catalog needs no compiled models, and it leaves target/manifest.json
     # (which --static embeds) as written above.
     with write_lock(settings.duckdb_path):
-        run_dbt(settings, ["docs", "generate", "--static", "--no-compile", *paths, "--quiet"])
+        _dbt(
+            settings,
+            ["docs", "generate", "--static", "--no-compile", *paths, "--quiet"],
+            dbt_environ,
+        )
     page = target / "static_index.html"
     if not page.exists():
         raise FileNotFoundError(f"dbt docs generate --static wrote no {page}; see {workdir}/logs")
@@ -56,10 +91,13 @@ def build_dbt_docs(
 
 
 def publish_dbt_docs(
-    settings: Settings, workdir: Path | None = None, dbt_artifacts: Path | None = None
+    settings: Settings,
+    workdir: Path | None = None,
+    dbt_artifacts: Path | None = None,
+    dbt_environ: Mapping[str, str] | None = None,
 ) -> Path:
     """Build the docs and swap `<output>/dbt_docs/index.html` in atomically; returns its path."""
-    page = build_dbt_docs(settings, workdir, dbt_artifacts)
+    page = build_dbt_docs(settings, workdir, dbt_artifacts, dbt_environ)
     folder = settings.output_dir / DBT_DOCS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / "index.html"

@@ -32,6 +32,7 @@ from finops.publish import (
 )
 from finops.publish.bi import MARTS_SCHEMA
 from orchestration.defs.dbt.assets import DBT_PROJECT
+from orchestration.lib.dbt import dbt_env
 from orchestration.lib.resources import FinopsSettings
 
 GROUP = "bi"
@@ -178,7 +179,10 @@ def team_extracts(finops: FinopsSettings) -> dg.MaterializeResult:
 def dbt_docs(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.MaterializeResult:
     dbt_run, _docs = bi_inputs(_this_runs_dbt_artifacts(context))
     artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
-    page = publish_dbt_docs(finops.settings(), dbt_artifacts=artifacts)
+    settings = finops.settings()
+    # the environment dagster-dbt gave `dbt build`, so dbt reuses its partial parse
+    environ = dbt_env(settings.duckdb_path)
+    page = publish_dbt_docs(settings, dbt_artifacts=artifacts, dbt_environ=environ)
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(page))})
 
 
