@@ -130,9 +130,9 @@ def outputs_lines(settings: Settings) -> list[str]:
     """Where the published outputs are (for the run/demo summary); only what exists."""
     out = settings.output_dir
     entries = [
-        (out / BI_FILE_NAME, "BI file (DuckDB, open read-only)"),
-        (out / EXPORTS_DIR, "Parquet + CSV per mart"),
+        (out / BI_FILE_NAME, "BI file (read-only)"),
+        (out / EXPORTS_DIR, "exports (Parquet, CSV)"),
         (out / TEAMS_DIR, "per-team extracts"),
-        (out / DBT_DOCS_DIR / "index.html", "dbt docs (lineage, exposures)"),
+        (out / DBT_DOCS_DIR / "index.html", "dbt docs (exposures)"),
     ]
-    return [f"{label + ':':<34} {path}" for path, label in entries if path.exists()]
+    return [f"{label + ':':<25} {path}" for path, label in entries if path.exists()]
