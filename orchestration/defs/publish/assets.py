@@ -4,6 +4,7 @@
 - bi/mart_exports:     Parquet (partitioned by billing period) + CSV of every mart
 - bi/team_extracts:    each team's rows of every per-team mart
 - bi/dbt_docs:         the dbt docs site (exposures and lineage) as one offline HTML file
+                       (FINOPS_DBT_DOCS=off skips it, e.g. in tests that run the whole job)
 
 The marts they depend on are read from the dbt manifest (every model in schema `marts`), so a
 new mart is published without touching this file. The assets are not partitioned: in the monthly
@@ -15,6 +16,7 @@ does not turn into assets itself.
 """
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +179,9 @@ def team_extracts(finops: FinopsSettings) -> dg.MaterializeResult:
     pool="duckdb_writer",  # dbt-duckdb opens the warehouse read-write for the catalog
 )
 def dbt_docs(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.MaterializeResult:
+    if os.environ.get("FINOPS_DBT_DOCS", "on") == "off":
+        context.log.info("FINOPS_DBT_DOCS=off: dbt docs site not rebuilt (`finops publish` does)")
+        return dg.MaterializeResult(metadata={"skipped": "FINOPS_DBT_DOCS=off"})
     dbt_run, _docs = bi_inputs(_this_runs_dbt_artifacts(context))
     artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
     settings = finops.settings()
