@@ -73,7 +73,8 @@ dev: $(STAMP) ## start the Dagster UI on http://127.0.0.1:3000
 # Apache Superset on the published BI file (docs/bi-tools.md), in its own venv bi/.venv with the
 # exact versions of bi/superset/constraints.txt, plus an initialised metadata database template
 # (migrations, roles, user admin) so that starting it takes seconds. tests/test_bi_tool.py uses it.
-$(BI_STAMP): bi/superset/requirements.txt bi/superset/constraints.txt bi/superset/superset_config.py bi/superset/superset.sh
+# Rebuilt when the pins change; after changing the template step: rm bi/.venv/.installed.
+$(BI_STAMP): bi/superset/requirements.txt bi/superset/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
 	@test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
 	@echo "==> installing Apache Superset into $(BI_VENV) (first run only, a few minutes)"

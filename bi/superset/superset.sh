@@ -14,7 +14,7 @@ BI_VENV="${FINOPS_BI_VENV:-$ROOT/bi/.venv}"
 TEMPLATE="$BI_VENV/superset-template"
 export SUPERSET_CONFIG_PATH="$HERE/superset_config.py"
 export FINOPS_SUPERSET_HOME="${FINOPS_SUPERSET_HOME:-$HERE/state}"
-export DO_NOT_TRACK=1 SCARF_ANALYTICS=false FLASK_APP=superset
+export DO_NOT_TRACK=1 FLASK_APP=superset
 PORT="${SUPERSET_PORT:-8088}"
 OUT="${FINOPS_OUTPUT_DIR:-$ROOT/output}"
 case "$OUT" in /*) ;; *) OUT="$ROOT/$OUT" ;; esac

@@ -32,8 +32,9 @@ SECRET_KEY = _secret_key()
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{HOME / 'superset.db'}?check_same_thread=false"
 DATA_DIR = str(HOME)
 
-# No telemetry, no third-party requests from the browser: everything from this server only.
-SCARF_ANALYTICS = False
+# No telemetry, no third-party requests from the browser: everything from this server only. The
+# PyPI build's pages always embed Superset's Scarf usage pixel (SCARF_ANALYTICS only acts when
+# the frontend is built); this policy makes the browser block it before it is sent.
 TALISMAN_ENABLED = True
 TALISMAN_CONFIG = {
     "content_security_policy": {
