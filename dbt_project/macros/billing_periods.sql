@@ -36,3 +36,44 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    Data tests in an incremental run look at the periods that run rebuilt: the other periods
+    were tested when they were built and have not changed since. Only single-table tests of the
+    incremental models are narrowed (not_null, unique, accepted_values, unique_combination,
+    expression_is_true, and relationships, whose parent side stays whole); tests that compare
+    totals with another model (cost_conserved, tag_coverage, ...) keep the whole table. Without the vars every test sees every row. The
+    test's own `where` config, if any, still applies. Overrides dbt's get_where_subquery.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set narrowed = [] -%}
+    {%- if billing_period_range_given()
+        and relation.identifier in billing_period_incremental_models()
+        and (model.test_metadata or {}).get('name') in [
+            'not_null', 'unique', 'accepted_values', 'unique_combination', 'expression_is_true',
+            'relationships'
+        ] -%}
+        {%- set first = var('billing_period_from') -%}
+        {%- do narrowed.append(
+            "billing_period between '" ~ first ~ "' and '" ~ var('billing_period_to', first) ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- do narrowed.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- if narrowed -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ narrowed | join(' and ') ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The models materialized incremental by billing period (their tests can be narrowed). #}
+{% macro billing_period_incremental_models() -%}
+    {{ return([
+        'int_cost__focus_unioned', 'int_cost__amortized', 'int_cost__attributed',
+        'int_cost__shared_split', 'fct_allocated_cost', 'team_cost_daily', 'tag_coverage',
+        'untagged_spend', 'invoice_reconciliation'
+    ]) }}
+{%- endmacro %}
