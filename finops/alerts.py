@@ -21,11 +21,18 @@ def redact_url(url: str) -> str:
 
 
 def send_alert(
-    title: str, text: str, logger: logging.Logger | None = None, timeout_s: float = 10
+    title: str,
+    text: str,
+    logger: logging.Logger | None = None,
+    timeout_s: float = 10,
+    level: int = logging.ERROR,
 ) -> bool:
-    """Log the alert; POST it when a webhook is set. Returns True when a webhook accepted it."""
+    """Log the alert; POST it when a webhook is set. Returns True when a webhook accepted it.
+
+    `level`: ERROR for failures (the default), WARNING for notices such as new cost anomalies.
+    """
     log = logger or logging.getLogger("finops.alerts")
-    log.error(f"ALERT: {title}: {text}")
+    log.log(level, f"ALERT: {title}: {text}")
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     if not url:
         return False

@@ -173,7 +173,7 @@ def notify_new_anomalies(
         text = f"notify: {contact}\n" + "\n".join(a.line() for a in anomalies[:20])
         if len(anomalies) > 20:
             text += f"\n... and {len(anomalies) - 20} more in marts.cost_anomalies"
-        ok = alert(title, text, logger=logger)
+        ok = alert(title, text, logger=logger, level=logging.WARNING)
         result.alerts_sent += 1
         result.webhook_delivered += int(bool(ok))
         delivered[team] = bool(ok)
