@@ -200,7 +200,7 @@ def ensure_peer(log_dir: Path) -> tuple[Path | None, str | None]:
     return (cli, None) if cli.exists() else (None, "focus-converter CLI missing after install")
 
 
-def run_peer(landing: Path, work: Path, timeout_s: float) -> dict:
+def run_peer(landing: Path, work: Path, timeout_s: float, budget_s: float) -> dict:
     log_dir = work / "logs"
     cli, problem = ensure_peer(log_dir)
     files = sorted((landing / "aws" / "cur").rglob("*.csv.gz"))
@@ -211,7 +211,16 @@ def run_peer(landing: Path, work: Path, timeout_s: float) -> dict:
     out_root = work / "peer_out"
     shutil.rmtree(out_root, ignore_errors=True)
     env = dict(os.environ, DO_NOT_TRACK="1", COLUMNS="200")
+    spent = 0.0
     for i, path in enumerate(files):
+        if spent >= budget_s:
+            result["failures"].append(
+                {
+                    "file": str(path.relative_to(landing)),
+                    "error": f"not run: budget {budget_s:.0f} s spent",
+                }
+            )
+            continue
         out = out_root / f"{i:03d}"
         command = [
             str(cli),
@@ -228,7 +237,9 @@ def run_peer(landing: Path, work: Path, timeout_s: float) -> dict:
             "parquet",
         ]
         m = run_step(f"peer {path.name}", command, log_dir / f"peer-{i:03d}.log", env, timeout_s)
-        result["runs"].append(m.as_dict())
+        spent += m.wall_s
+        rows = _csv_rows(path)
+        result["runs"].append({**m.as_dict(), "rows_in": rows})
         if m.returncode == 0:
             result["converted"] += 1
         else:
@@ -237,8 +248,18 @@ def run_peer(landing: Path, work: Path, timeout_s: float) -> dict:
     result["wall_s"] = round(sum(r["wall_s"] for r in result["runs"]), 3)
     result["wall_s_converted"] = round(sum(r["wall_s"] for r in done), 3)
     result["peak_rss_mb"] = max((r["peak_rss_mb"] for r in result["runs"]), default=0)
+    result["rows_in_converted"] = sum(r["rows_in"] for r in done)
     result["rows_out"] = _parquet_rows(out_root) if done else 0
     return result
+
+
+def _csv_rows(path: Path) -> int:
+    code = (
+        "import duckdb, sys; print(duckdb.sql(f\"select count(*) from read_csv('{sys.argv[1]}', "
+        'header = true, all_varchar = true)").fetchone()[0])'
+    )
+    out = subprocess.run([str(PYTHON), "-c", code, str(path)], capture_output=True, text=True)
+    return int(out.stdout.strip()) if out.returncode == 0 else 0
 
 
 def _parquet_rows(folder: Path) -> int:
@@ -269,7 +290,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 4) if a is not None and b else None
 
 
-def bench_size(rows: int, peer_timeout: float, verify: bool) -> dict:
+def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool) -> dict:
     say(f"=== size {rows:,} line items, load average {load_average()}")
     before_src, before_info = generated(rows, THROUGH)
     after_src, after_info = generated(rows, None)
@@ -345,7 +366,7 @@ def bench_size(rows: int, peer_timeout: float, verify: bool) -> dict:
         steps["verify_full_after"]["marts_differ"] = compare_marts(warehouse, fresh)
 
     say("peer: focus-converter on the AWS legacy CUR files")
-    peer = run_peer(landing, work, peer_timeout)
+    peer = run_peer(landing, work, peer_timeout, peer_budget)
     peer["rows_in"] = legacy_cur_rows(landing)
     steps["peer"] = peer
     say(f"peer: {peer.get('wall_s')} s, {peer['converted']}/{peer['files']} files, "
@@ -378,7 +399,7 @@ def bench_size(rows: int, peer_timeout: float, verify: bool) -> dict:
 
     raw = full.get("raw_rows") or 0
     peer_rows_per_s = (
-        peer["rows_in"] * peer["converted"] / max(peer["files"], 1) / peer["wall_s_converted"]
+        peer["rows_in_converted"] / peer["wall_s_converted"]
         if peer.get("wall_s_converted")
         else None
     )
@@ -522,7 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--sizes", default="1000000,10000000", help="line items, comma-separated")
-    parser.add_argument("--peer-timeout", type=float, default=900.0, help="seconds per file")
+    parser.add_argument("--peer-timeout", type=float, default=300.0, help="seconds per file")
+    parser.add_argument(
+        "--peer-budget",
+        type=float,
+        default=600.0,
+        help="seconds for the peer per size; files after it are recorded as not run",
+    )
     parser.add_argument(
         "--verify-up-to",
         type=int,
@@ -540,19 +567,24 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": [],
     }
     began = time.perf_counter()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
+    result["json"] = str(path.relative_to(ROOT))
     for rows in sizes:
-        result["sizes"].append(bench_size(rows, args.peer_timeout, rows <= args.verify_up_to))
+        result["sizes"].append(
+            bench_size(rows, args.peer_timeout, args.peer_budget, rows <= args.verify_up_to)
+        )
+        path.write_text(json.dumps(result, indent=2))  # partial results survive an interruption
     result["load_average_end"] = load_average()
     result["total_s"] = round(time.perf_counter() - began, 1)
     if len(result["sizes"]) >= 2:
-        small, big = result["sizes"][0], result["sizes"][-1]
+        small, big = sorted(result["sizes"], key=lambda x: x["raw_rows"])[
+            :: len(result["sizes"]) - 1
+        ]
         result["scaling"] = {
             "rows": ratio(big["raw_rows"], small["raw_rows"]),
             "full_wall": ratio(big["steps"]["full"]["wall_s"], small["steps"]["full"]["wall_s"]),
         }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
-    result["json"] = str(path.relative_to(ROOT))
     path.write_text(json.dumps(result, indent=2))
     say(f"results: {path}")
     if not args.no_doc:

@@ -147,11 +147,13 @@ def build(
 
 STATE_TABLE = "main.dbt_build_state"
 _PROJECT_INPUTS = ("models", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
+_PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".py")
 
 
 def project_fingerprint() -> str:
     """SHA-256 of everything that decides what the models compute: models, macros, tests,
-    snapshots, dbt_project.yml (vars), the seeds (allocation as code) and the dbt version.
+    snapshots, dbt_project.yml (vars), the seeds (allocation as code) and the dbt version
+    (.sql, .yml, .csv files; not READMEs or doc blocks).
 
     When it changes, every billing period must be rebuilt (a new rule or team reaches back in
     time), so the next build is a full refresh.
@@ -169,7 +171,8 @@ def project_fingerprint() -> str:
         paths += sorted(path.rglob("*")) if path.is_dir() else [path]
     paths += sorted(SEEDS_DIR.rglob("*"))
     for path in paths:
-        if path.is_file() and not path.name.startswith("."):
+        # documentation (README, doc blocks) does not change what the models compute
+        if path.is_file() and not path.name.startswith(".") and path.suffix in _PROJECT_SUFFIXES:
             digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()
