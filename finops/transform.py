@@ -202,12 +202,17 @@ class BuildPlan:
 
         if self.full_refresh:
             return ["build", "--full-refresh"]
+        # Seeds and unit tests depend only on files in the fingerprint, unchanged since the last
+        # complete build (which loaded the seeds and passed the unit tests): not run again.
         return [
             "build",
             "--vars",
             json.dumps(
                 {"billing_period_from": self.periods[0], "billing_period_to": self.periods[-1]}
             ),
+            "--exclude",
+            "resource_type:seed",
+            "resource_type:unit_test",
         ]
 
 
