@@ -29,8 +29,11 @@ install: $(STAMP) ## create .venv and install everything (idempotent)
 demo: $(STAMP) ## generate a year of sample exports and run the whole pipeline
 	$(BIN)/finops demo
 
-test: $(STAMP) browser $(BI_STAMP) ## the whole test suite
-	$(BIN)/python -m pytest
+# Two workers (the CI machine has two cores); each test file stays on one worker so that its
+# module fixtures are built once.
+TEST_WORKERS ?= 2
+test: $(STAMP) browser $(BI_STAMP) ## the whole test suite (TEST_WORKERS=2 processes)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # Headless Chromium for the showback report test (tests/browser.py), from Debian packages.
 # Skipped when both binaries exist; uses sudo when not root.

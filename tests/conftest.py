@@ -21,6 +21,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("FINOPS_DUCKDB_PATH", str(tmp_path / "warehouse" / "finops.duckdb"))
     monkeypatch.setenv("FINOPS_OUTPUT_DIR", str(tmp_path / "output"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    # Whole-job runs skip the dbt docs site (tests/test_publish.py builds it on purpose).
+    monkeypatch.setenv("FINOPS_DBT_DOCS", "off")
     return Settings.from_env()
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from finops.config import SEEDS_DIR, Settings
+import finops.transform
+from finops.config import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 from finops.ingest import ingest
 from finops.transform import DbtFailed, run_dbt
 from tests import builders as b
@@ -440,7 +441,17 @@ def test_missing_exchange_rate_names_currency_and_month(
 # --- allocation as code: a seed edit shows in the marts on the next run ------------------------
 
 
-def test_a_new_virtual_tag_rule_shows_in_the_marts_on_the_next_run(tmp_path: Path) -> None:
+def test_a_new_virtual_tag_rule_shows_in_the_marts_on_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A copy of the dbt project and seeds, so that editing a rule never touches the repository's
+    # seeds/ (other test processes build from it at the same time).
+    project = tmp_path / "project" / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    shutil.copytree(SEEDS_DIR, tmp_path / "project" / "seeds")
+    monkeypatch.setattr(finops.transform, "DBT_PROJECT_DIR", project)
     settings = make_settings(tmp_path)
     untagged = b.ea_row("7.66", tags="", subscription="sub-unowned-1")
     b.write_csv(
@@ -461,14 +472,10 @@ def test_a_new_virtual_tag_rule_shows_in_the_marts_on_the_next_run(tmp_path: Pat
 
     assert attribution() == [("unallocated", "unallocated", None, Decimal("7.660000000000"))]
 
-    rules = SEEDS_DIR / "allocation_rules.csv"
-    original = rules.read_text()
-    try:
-        rules.write_text(
-            original.rstrip("\n")
-            + "\nR999,999,microsoft,sub-unowned-1,,,,,search,,,,test: unowned subscription -> search\n"
-        )
-        build(settings, tmp_path, "--select", "allocation_rules+")
-        assert attribution() == [("search", "rule", "R999", Decimal("7.660000000000"))]
-    finally:
-        rules.write_text(original)
+    rules = tmp_path / "project" / "seeds" / "allocation_rules.csv"
+    rules.write_text(
+        rules.read_text().rstrip("\n")
+        + "\nR999,999,microsoft,sub-unowned-1,,,,,search,,,,test: unowned subscription -> search\n"
+    )
+    build(settings, tmp_path, "--select", "allocation_rules+")
+    assert attribution() == [("search", "rule", "R999", Decimal("7.660000000000"))]
