@@ -210,9 +210,9 @@ class BuildPlan:
             json.dumps(
                 {"billing_period_from": self.periods[0], "billing_period_to": self.periods[-1]}
             ),
+            # one argument: dagster-dbt re-orders the command line and keeps one value per flag
             "--exclude",
-            "resource_type:seed",
-            "resource_type:unit_test",
+            "resource_type:seed resource_type:unit_test",
         ]
 
 
