@@ -134,5 +134,7 @@ def outputs_lines(settings: Settings) -> list[str]:
         (out / EXPORTS_DIR, "exports (Parquet, CSV)"),
         (out / TEAMS_DIR, "per-team extracts"),
         (out / DBT_DOCS_DIR / "index.html", "dbt docs (exposures)"),
+        (out / "reports" / "index.html", "showback report"),
+        (out / "data_docs" / "index.html", "data quality docs"),
     ]
     return [f"{label + ':':<25} {path}" for path, label in entries if path.exists()]
