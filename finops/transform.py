@@ -210,9 +210,11 @@ class BuildPlan:
             json.dumps(
                 {"billing_period_from": self.periods[0], "billing_period_to": self.periods[-1]}
             ),
-            # one argument: dagster-dbt re-orders the command line and keeps one value per flag
-            "--exclude",
-            "resource_type:seed resource_type:unit_test",
+            # not `--exclude`: dagster-dbt rewrites the selection flags and splits their values
+            "--exclude-resource-type",
+            "seed",
+            "--exclude-resource-type",
+            "unit_test",
         ]
 
 
