@@ -128,23 +128,28 @@ def write_exports(con: duckdb.DuckDBPyConnection, dest: Path) -> ExportSummary:
     return summary
 
 
-def publish_exports(settings: Settings, bi_path: Path | None = None) -> ExportSummary:
-    """Write the exports beside the live folder, then swap them in (old version removed)."""
+def _publish_dir(settings: Settings, name: str, write, bi_path: Path | None):
+    """Run `write(con, tmp)` into a folder beside the live `name`, then swap it in."""
     out = settings.output_dir
-    final = out / EXPORTS_DIR
+    final = out / name
     with atomic.publish_lock(out):
-        atomic.remove_leftovers(out, EXPORTS_DIR)
+        atomic.remove_leftovers(out, name)
         tmp = atomic.temp_path(final)
         tmp.mkdir(parents=True)
         try:
             with open_bi(settings, bi_path) as con:
-                summary = write_exports(con, tmp)
+                summary = write(con, tmp)
             atomic.swap_dir(tmp, final)
         except BaseException:
             atomic.remove_tree(tmp)
             raise
     summary.path = final
     return summary
+
+
+def publish_exports(settings: Settings, bi_path: Path | None = None) -> ExportSummary:
+    """Write the exports beside the live folder, then swap them in (old version removed)."""
+    return _publish_dir(settings, EXPORTS_DIR, write_exports, bi_path)
 
 
 @dataclass
@@ -217,18 +222,4 @@ def write_team_extracts(con: duckdb.DuckDBPyConnection, dest: Path) -> TeamSumma
 
 def publish_team_extracts(settings: Settings, bi_path: Path | None = None) -> TeamSummary:
     """Write every team's extract beside the live `teams/`, then swap it in."""
-    out = settings.output_dir
-    final = out / TEAMS_DIR
-    with atomic.publish_lock(out):
-        atomic.remove_leftovers(out, TEAMS_DIR)
-        tmp = atomic.temp_path(final)
-        tmp.mkdir(parents=True)
-        try:
-            with open_bi(settings, bi_path) as con:
-                summary = write_team_extracts(con, tmp)
-            atomic.swap_dir(tmp, final)
-        except BaseException:
-            atomic.remove_tree(tmp)
-            raise
-    summary.path = final
-    return summary
+    return _publish_dir(settings, TEAMS_DIR, write_team_extracts, bi_path)
