@@ -34,16 +34,7 @@ bounds as (
 
     select
         min(charge_date) as data_start,
-        {% if var('insights_as_of_date', none) -%}
-            cast('{{ var("insights_as_of_date") }}' as date)
-        {%- else -%}
-            case
-                when extract(month from max(charge_date) + interval 1 day)
-                    <> extract(month from max(charge_date))
-                    then max(charge_date)
-                else cast(max(charge_date) - interval 1 day as date)
-            end
-        {%- endif %} as as_of_date,
+        {{ insights_as_of_date('charge_date') }} as as_of_date,
         min(billing_period) as first_period,
         max(reporting_currency) as reporting_currency
     from costs

@@ -35,21 +35,10 @@ usage_costs as (
 
 bounds as (
 
-    -- the last complete day: set by var insights_as_of_date, else the last day with usage,
-    -- minus one day unless it is the last day of its month (a month-to-date export's last day
-    -- is partial; a delivery reaching the month's last day is the month's final one)
+    -- the last complete day (macro insights_as_of_date)
     select
         min(charge_date) as data_start,
-        {% if var('insights_as_of_date', none) -%}
-            cast('{{ var("insights_as_of_date") }}' as date)
-        {%- else -%}
-            case
-                when extract(month from max(charge_date) + interval 1 day)
-                    <> extract(month from max(charge_date))
-                    then max(charge_date)
-                else cast(max(charge_date) - interval 1 day as date)
-            end
-        {%- endif %} as as_of_date,
+        {{ insights_as_of_date('charge_date') }} as as_of_date,
         max(reporting_currency) as reporting_currency
     from usage_costs
 
