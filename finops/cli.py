@@ -107,13 +107,39 @@ def _say_outputs(settings: Settings, outcome) -> None:
     from finops.publish import outputs_lines
 
     lines = outputs_lines(settings)
-    if outcome.periods and "bi/finops_bi_duckdb" not in outcome.materialized:
+    rebuilt = any(key.startswith("marts/") for key in outcome.materialized)
+    if outcome.periods and not rebuilt:
+        _say(_nothing_changed(settings))
+    elif outcome.periods and "bi/finops_bi_duckdb" not in outcome.materialized:
         _say(
             f"outputs were NOT republished by this run (a step or blocking check failed); "
             f"{'previous versions:' if lines else 'none yet under ' + str(settings.output_dir)}"
         )
     for line in lines:
         _say(f"  {line}")
+
+
+def _nothing_changed(settings: Settings) -> str:
+    """The no-op rerun's message: what is current, and whether the outputs are behind."""
+    import datetime as dt
+
+    from finops.publish import BI_FILE_NAME
+    from finops.transform import last_build_time
+
+    built = last_build_time(settings)
+    message = "nothing new was loaded and nothing changed since the last build"
+    if built is None:
+        return message
+    message += f" ({built:%Y-%m-%d %H:%M} UTC): the marts are current"
+    bi_file = settings.output_dir / BI_FILE_NAME
+    published = (
+        dt.datetime.fromtimestamp(bi_file.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+        if bi_file.exists()
+        else None
+    )
+    if published is None or published < built:
+        return message + "; the outputs are older than that build: run `finops publish`"
+    return message + " and so are the outputs"
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

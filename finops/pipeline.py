@@ -92,7 +92,14 @@ def run_pipeline(
     # dbt's node-by-node output goes to a log file, not the terminal (the UI keeps it per run).
     log_path = settings.duckdb_path.parent / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    # The checks of one run would each rebuild the GX Data Docs site (~2 s each): build it once,
+    # below, if any check validated anything.
+    docs_env = _DataDocsOnce()
+    with (
+        open(log_path, "w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        docs_env,
+    ):
         result = job.execute_in_process(
             instance=instance,
             tags=partition_range_tags(periods),
@@ -109,6 +116,19 @@ def run_pipeline(
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
         and (data := e.asset_check_evaluation_data) is not None
     ]
+    validated = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and "reused_validation" not in (e.asset_check_evaluation_data.metadata or {})
+    ]
+    if validated and docs_env.owned:
+        from data_quality.data_docs import build_data_docs
+
+        try:
+            say(f"data quality docs rebuilt: {build_data_docs(settings)}")
+        except Exception as exc:  # the site is a by-product of the checks: never fail a run
+            say(f"GX Data Docs not rebuilt: {exc}")
     done = sorted({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()})
     for key in done:
         say(f"materialized {key}")
@@ -121,6 +141,22 @@ def run_pipeline(
                 f"or {log_path})"
             )
     return RunOutcome(result.success, periods, failures, checks, done)
+
+
+class _DataDocsOnce:
+    """FINOPS_DQ_DATA_DOCS=off while the job runs, unless the caller already decided."""
+
+    owned = False
+
+    def __enter__(self) -> _DataDocsOnce:
+        if "FINOPS_DQ_DATA_DOCS" not in os.environ:
+            os.environ["FINOPS_DQ_DATA_DOCS"] = "off"
+            self.owned = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.owned:
+            os.environ.pop("FINOPS_DQ_DATA_DOCS", None)
 
 
 def _failure_text(event) -> str:

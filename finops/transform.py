@@ -299,3 +299,18 @@ def record_build(con: duckdb.DuckDBPyConnection, plan: BuildPlan) -> None:
         f"insert into {STATE_TABLE} values (?, ?, ?, ?, now()::timestamp)",
         [plan.fingerprint, plan.ledger_mark, ",".join(plan.periods), plan.full_refresh],
     )
+
+
+def last_build_time(settings: Settings):
+    """When the last complete dbt build finished (UTC, naive), or None."""
+    from finops.warehouse import connect_reader
+
+    if not settings.duckdb_path.exists():
+        return None
+    con = connect_reader(settings)
+    try:
+        return con.execute(f"select max(built_at) from {STATE_TABLE}").fetchone()[0]
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()

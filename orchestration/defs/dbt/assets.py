@@ -4,7 +4,6 @@ Assets share the billing-month partitions of ingestion so that one run (or one b
 a month from landing to marts. dbt runs under the warehouse write lock: DuckDB has one writer.
 """
 
-import json
 import os
 import warnings
 from collections.abc import Mapping
@@ -99,36 +98,12 @@ def finops_dbt_models(
             return
         context.log.info(f"dbt build: {plan.reason}")
         yield from dbt.cli(plan.dbt_args(), context=context).stream()
-        report_source_freshness(context, dbt)
         if complete:  # a partial selection leaves other models as they were: not a full build
             con = duckdb.connect(str(settings.duckdb_path))
             try:
                 record_build(con, plan)
             finally:
                 con.close()
-
-
-def report_source_freshness(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> None:
-    """`dbt source freshness` (thresholds in the sources YAML): late raw data is logged loudly.
-
-    It does not fail the run: the marts are already built from what did arrive, and the
-    data-quality check `source_data_fresh` carries the same signal as an asset check.
-    """
-    invocation = dbt.cli(["source", "freshness"], raise_on_error=False).wait()
-    sources_json = invocation.target_path / "sources.json"
-    if not sources_json.exists():
-        context.log.warning("dbt source freshness produced no sources.json")
-        return
-    results = json.loads(sources_json.read_text()).get("results", [])
-    late = [r for r in results if r.get("status") not in ("pass", None)]
-    for r in late:
-        context.log.warning(
-            f"source freshness {r['status']}: {r['unique_id']} "
-            f"(max_loaded_at {r.get('max_loaded_at')}, {r.get('max_loaded_at_time_ago_in_s', 0) / 3600:.1f} h ago)"
-        )
-    context.log.info(
-        f"source freshness: {len(results) - len(late)}/{len(results)} raw sources fresh"
-    )
 
 
 defs = dg.Definitions(
