@@ -7,20 +7,24 @@ For each size (line items over 12 months, all providers, the project's generator
   floor        benchmarks/floor.py: every raw file read once -> team x month effective cost
   full         `finops run` on a fresh warehouse: ingest, dbt build with tests, data-quality
                checks, BI publish (the code path of the schedule)
-  incremental  the day after: the landing folder gets the current month restated with one more
-               day (only the changed files are copied in), `finops run --period` for the periods
-               whose files changed (what the landing sensor launches)
+  incremental  a typical day after: the landing folder gets the current month (delivered up to
+               the 15th) restated with the 16th added (only the changed files are copied in),
+               `finops run --period` for the periods whose files changed (what the landing
+               sensor launches)
   noop         `finops run` of the current and previous month again, nothing changed (what the
                daily schedule launches on a quiet day)
+  catch_up     (setup, reported) the month delivered up to its 30th: fourteen days at once
+  month_end    the last day after: the month restated with its 31st added, i.e. a complete
+               month re-read and rebuilt (the worst day of the month for a daily run)
   peer         FinOps Foundation focus-converter 1.0.0 (its own venv, benchmarks/.peer-venv)
                converting the AWS legacy CUR files to FOCUS, one process per file, each bounded by
                a timeout; failures are recorded with their error
   ours_aws_cur this project's ingest + FOCUS normalization of the same files (benchmarks/steps.py)
 
 Each step runs in its own process (benchmarks/measure.py: wall time, CPU, peak RSS). The
-"before" data set is the twelve months with the last month delivered up to its second-to-last
-day (`generate(..., through=...)`), the "after" data set the complete month; both are generated
-once and kept under benchmarks/.data/ (git-ignored). Results: benchmarks/results/<stamp>.json
+data sets are the twelve months with the last month delivered up to its 15th, 16th and 30th day
+(`generate(..., through=...)`) and complete; each is generated once and kept under
+benchmarks/.data/ (git-ignored). Results: benchmarks/results/<stamp>.json
 and a table appended to docs/benchmarks.md.
 """
 
@@ -52,7 +56,9 @@ FINOPS = ROOT / ".venv" / "bin" / "finops"
 
 START, MONTHS, SEED = "2025-01", 12, 42
 LAST_PERIOD = "2025-12"
-THROUGH = "2025-12-30"  # the "before" data set ends here; "after" adds 2025-12-31
+# The last month as delivered day after day: the full build starts mid-month (a typical day);
+# the month-end step restates a complete month.
+MID_MONTH, NEXT_DAY, MONTH_END_EVE = "2025-12-15", "2025-12-16", "2025-12-30"
 PREVIOUS_PERIOD = "2025-11"
 PEER_REQUIREMENTS = ["focus-converter==1.0.0", "multimethod<1.11", "click<8.2", "typer<0.13"]
 
@@ -296,8 +302,9 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool) -> dict:
     say(f"=== size {rows:,} line items, load average {load_average()}")
-    before_src, before_info = generated(rows, THROUGH)
-    after_src, after_info = generated(rows, None)
+    datasets = {t: generated(rows, t) for t in (MID_MONTH, NEXT_DAY, MONTH_END_EVE, None)}
+    before_src, before_info = datasets[MID_MONTH]
+    after_src, after_info = datasets[None]
     work = WORK / str(rows)
     shutil.rmtree(work, ignore_errors=True)
     logs = work / "logs"
@@ -332,28 +339,35 @@ def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool)
     full = record(run_step("full", [str(FINOPS), "run"], logs / "full.log", env, cwd=ROOT))
     full["raw_rows"] = raw_rows(warehouse) if warehouse.exists() else 0
 
-    changed = sync_tree(after_src, landing)
     sys.path.insert(0, str(ROOT))
     from orchestration.lib.landing_watch import period_from_path
 
-    periods = sorted({period_from_path(p) or LAST_PERIOD for p in changed})
-    say(f"day after: {len(changed)} file(s) changed in periods {periods}")
-    args = [a for p in periods for a in ("--period", p)]
-    inc = record(
-        run_step("incremental", [str(FINOPS), "run", *args], logs / "incremental.log", env, cwd=ROOT),
-        changed_files=changed,
-        periods=periods,
-    )  # fmt: skip
-    inc["raw_rows"] = raw_rows(warehouse) if warehouse.exists() else 0
+    def day_after(step: str, through: str | None) -> dict:
+        """The provider's next delivery lands; `finops run` for the periods whose files changed."""
+        changed = sync_tree(datasets[through][0], landing)
+        periods = sorted({period_from_path(p) or LAST_PERIOD for p in changed})
+        say(f"{step}: {len(changed)} file(s) changed in periods {periods} (through {through})")
+        args = [a for p in periods for a in ("--period", p)]
+        entry = record(
+            run_step(step, [str(FINOPS), "run", *args], logs / f"{step}.log", env, cwd=ROOT),
+            changed_files=changed,
+            periods=periods,
+            through=through or "complete",
+        )  # fmt: skip
+        entry["raw_rows"] = raw_rows(warehouse) if warehouse.exists() else 0
+        return entry
 
+    inc = day_after("incremental", NEXT_DAY)
     noop_args = ["--period", PREVIOUS_PERIOD, "--period", LAST_PERIOD]
     record(
         run_step("noop", [str(FINOPS), "run", *noop_args], logs / "noop.log", env, cwd=ROOT),
         periods=[PREVIOUS_PERIOD, LAST_PERIOD],
     )
+    day_after("catch_up", MONTH_END_EVE)
+    month_end = day_after("month_end", None)
 
     if verify:
-        say("verify: a fresh full build of the 'after' data equals the incremental result")
+        say("verify: a fresh full build of the complete data equals the incrementally built one")
         fresh = work / "fresh" / "finops.duckdb"
         fresh.parent.mkdir(parents=True)
         fresh_landing = work / "fresh_landing"
@@ -368,6 +382,19 @@ def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool)
             )
         )
         steps["verify_full_after"]["marts_differ"] = compare_marts(warehouse, fresh)
+
+    say("reference: a bare DuckDB read of the AWS legacy CUR files (what the engine alone needs)")
+    bare = record(
+        run_step(
+            "bare_read_aws_cur",
+            [str(PYTHON), "-m", "benchmarks.steps", "aws-cur-bare", str(landing / "aws" / "cur"),
+             str(work / "bare_aws_cur.parquet")],
+            logs / "bare_read_aws_cur.log",
+            cwd=ROOT,
+        )
+    )  # fmt: skip
+    if bare["returncode"] == 0:
+        bare.update(json.loads(Path(bare["log"]).read_text().strip().splitlines()[-1]))
 
     say("peer: focus-converter on the AWS legacy CUR files")
     peer = run_peer(landing, work, peer_timeout, peer_budget)
@@ -408,12 +435,16 @@ def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool)
         else None
     )
     ours_rows_per_s = ours.get("rows_in", 0) / ours["wall_s"] if ours.get("wall_s") else None
+    bare_rows_per_s = bare.get("rows", 0) / bare["wall_s"] if bare.get("wall_s") else None
     ratios = {
         "full_over_floor": ratio(full["wall_s"], floor["wall_s"]),
         "incremental_over_full": ratio(inc["wall_s"], full["wall_s"]),
+        "month_end_over_full": ratio(month_end["wall_s"], full["wall_s"]),
         "noop_over_full": ratio(steps["noop"]["wall_s"], full["wall_s"]),
         # how many times our rows per second exceed the peer's on the same files
         "ours_over_peer_throughput": ratio(ours_rows_per_s, peer_rows_per_s),
+        # the same for a bare DuckDB read of those files: the ceiling of any DuckDB pipeline
+        "bare_read_over_peer_throughput": ratio(bare_rows_per_s, peer_rows_per_s),
     }
     return {
         "rows_requested": rows,
@@ -426,6 +457,7 @@ def bench_size(rows: int, peer_timeout: float, peer_budget: float, verify: bool)
             "full": round(raw / full["wall_s"]) if full["wall_s"] else None,
             "peer_aws_cur": round(peer_rows_per_s) if peer_rows_per_s else None,
             "ours_aws_cur": round(ours_rows_per_s) if ours_rows_per_s else None,
+            "bare_read_aws_cur": round(bare_rows_per_s) if bare_rows_per_s else None,
         },
         "ratios": ratios,
         "steps": steps,
@@ -508,21 +540,22 @@ def markdown(result: dict) -> str:
             f"{rps['full']:,}" if rps["full"] else "",
             f"{r['full_over_floor']}x floor",
         )
-        row(
-            "incremental",
-            f"daily incremental ({', '.join(s['incremental'].get('periods', []))})",
-            "",
-            f"{r['incremental_over_full']:.1%} of full" if r["incremental_over_full"] else "",
-        )
-        row(
-            "noop",
-            "no-op rerun",
-            "",
-            f"{r['noop_over_full']:.1%} of full" if r["noop_over_full"] else "",
-        )
+
+        def share(key: str, r: dict = r) -> str:
+            return f"{r[key]:.1%} of full" if r.get(key) else ""
+
+        def periods(step: str, s: dict = s) -> str:
+            return ", ".join(s.get(step, {}).get("periods", []))
+
+        row("incremental", f"daily incremental, day 16 ({periods('incremental')})", "",
+            share("incremental_over_full"))  # fmt: skip
+        row("noop", "no-op rerun", "", share("noop_over_full"))
+        row("catch_up", "(setup) days 17-30 at once", "", "")
+        row("month_end", f"daily incremental, day 31: whole month ({periods('month_end')})", "",
+            share("month_end_over_full"))  # fmt: skip
         row(
             "verify_full_after",
-            "(check) fresh full build of the day after",
+            "(check) fresh full build of the complete data",
             "",
             "marts differ: " + json.dumps(s.get("verify_full_after", {}).get("marts_differ")),
         )
@@ -530,6 +563,12 @@ def markdown(result: dict) -> str:
             "ours_aws_cur",
             "ours: AWS legacy CUR ingest + FOCUS normalization",
             f"{rps['ours_aws_cur']:,}" if rps["ours_aws_cur"] else "",
+        )
+        row(
+            "bare_read_aws_cur",
+            "reference: bare DuckDB read of the same files to Parquet",
+            f"{rps['bare_read_aws_cur']:,}" if rps.get("bare_read_aws_cur") else "",
+            f"{r.get('bare_read_over_peer_throughput')}x the peer's rows/s",
         )
         peer = s.get("peer", {})
         failures = "; ".join(f"{f['file']}: {f['error']}" for f in peer.get("failures", [])[:3])
