@@ -39,7 +39,7 @@ class Settings:
                 "FINOPS_FIRST_BILLING_PERIOD", DEFAULT_FIRST_BILLING_PERIOD
             ),
             duckdb_threads=int(env.get("FINOPS_DUCKDB_THREADS", os.cpu_count() or 2)),
-            duckdb_memory_limit=env.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4GB"),
+            duckdb_memory_limit=env.get("FINOPS_DUCKDB_MEMORY_LIMIT", "3GB"),
         )
 
 
