@@ -25,6 +25,8 @@ environment:
   FINOPS_DUCKDB_PATH    the pipeline's DuckDB file       (default: warehouse/finops.duckdb)
   FINOPS_OUTPUT_DIR     published outputs                (default: output)
   FINOPS_FIRST_BILLING_PERIOD  first partition, YYYY-MM  (default: 2024-01)
+  FINOPS_DUCKDB_THREADS, FINOPS_DUCKDB_MEMORY_LIMIT  DuckDB threads / memory per process
+                        (default: CPU count / 3GB)
 """
 
 
