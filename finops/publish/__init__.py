@@ -1,14 +1,18 @@
 """Publish the marts for the people who read them, under FINOPS_OUTPUT_DIR (default `output/`).
 
     finops_bi.duckdb   every mart + convenience views + _publish_info, comments from the dbt docs
-    exports/           Parquet per mart (hive-partitioned by billing_period) and one CSV per mart
-    teams/<team>/      each team's rows of every per-team mart (Parquet and CSV)
+    exports/           Parquet per mart (hive-partitioned by billing_period), CSV per mart and
+                       billing period under exports/csv/
+    teams/<team>/      each team's rows of every per-team mart (Parquet and CSV, per period)
     dbt_docs/          the dbt docs site, exposures included, as one offline HTML file
 
 Every step replaces its output atomically (finops.publish.atomic): a reader sees the previous
 version or the new one, never a mix, and a publish that dies leaves the previous version. The
-steps are separate functions (the Dagster assets in orchestration/defs/publish call them one by
-one); `publish` runs them all, as `finops publish` does. See docs/publish.md.
+BI file, exports and team extracts are incremental (finops.publish.state): after a daily dbt
+build of a few billing periods only those periods are rewritten, and when no dbt build is newer
+than what an output reflects it is left as it is. The steps are separate functions (the Dagster
+assets in orchestration/defs/publish call them one by one); `publish` runs them all, as
+`finops publish` does. See docs/publish.md.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from finops.config import DBT_PROJECT_DIR, Settings
 from finops.publish.bi import (
@@ -26,6 +31,7 @@ from finops.publish.bi import (
     DbtRun,
     find_dbt_run,
     manifest_docs,
+    period_incremental_marts,
     publish_bi_file,
 )
 from finops.publish.dbt_docs import DBT_DOCS_DIR, publish_dbt_docs
@@ -46,6 +52,7 @@ __all__ = [
     "EXPORTS_DIR",
     "STORAGE_VERSION",
     "TEAMS_DIR",
+    "BiInputs",
     "PublishResult",
     "bi_inputs",
     "outputs_lines",
@@ -73,15 +80,22 @@ def default_dbt_artifact_dirs() -> list[Path]:
     return [DBT_PROJECT_DIR / "target"]
 
 
-def bi_inputs(dbt_artifacts: Iterable[Path] | None = None) -> tuple[DbtRun, dict]:
-    """The dbt build that made the marts, and the marts' docs from its manifest."""
+class BiInputs(NamedTuple):
+    dbt_run: DbtRun
+    docs: dict
+    period_marts: set[str]  # marts dbt builds incrementally by billing period
+
+
+def bi_inputs(dbt_artifacts: Iterable[Path] | None = None) -> BiInputs:
+    """The dbt build that made the marts, the marts' docs from its manifest, and which marts
+    it builds incrementally by billing period."""
     dbt_run = find_dbt_run(dbt_artifacts or default_dbt_artifact_dirs())
     manifest = None
     if dbt_run.artifacts and (Path(dbt_run.artifacts) / "manifest.json").exists():
         manifest = Path(dbt_run.artifacts) / "manifest.json"
     elif (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
         manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    return dbt_run, manifest_docs(manifest)
+    return BiInputs(dbt_run, manifest_docs(manifest), period_incremental_marts(manifest))
 
 
 def publish(
@@ -91,11 +105,13 @@ def publish(
     dbt_docs: bool = True,
     dbt_environ: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    full: bool = False,
 ) -> PublishResult:
     """Every publish step in order: BI file, exports, team extracts, dbt docs.
 
-    `dbt_environ`: the environment the marts' dbt build ran with (see finops.publish.dbt_docs);
-    None runs dbt in-process like finops.transform.
+    Each of the first three rewrites only what the dbt builds since its last publish changed
+    (`full` rewrites everything). `dbt_environ`: the environment the marts' dbt build ran with
+    (see finops.publish.dbt_docs); None runs dbt in-process like finops.transform.
     """
     say = progress or (lambda _m: None)
     seconds: dict[str, float] = {}
@@ -106,24 +122,41 @@ def publish(
         seconds[name] = time.monotonic() - started
         return value
 
-    dbt_run, docs = bi_inputs(dbt_artifacts)
-    bi = timed("bi_file", lambda: publish_bi_file(settings, dbt_run=dbt_run, docs=docs))
-    say(f"BI file: {bi.path} ({len(bi.marts)} marts, {seconds['bi_file']:.1f}s)")
-    exports = timed("exports", lambda: publish_exports(settings))
-    say(f"exports: {exports.path} ({seconds['exports']:.1f}s)")
-    teams = timed("team_extracts", lambda: publish_team_extracts(settings))
+    inputs = bi_inputs(dbt_artifacts)
+    bi = timed(
+        "bi_file",
+        lambda: publish_bi_file(
+            settings,
+            dbt_run=inputs.dbt_run,
+            docs=inputs.docs,
+            period_marts=inputs.period_marts,
+            full=full,
+        ),
+    )
+    say(f"BI file: {bi.path} ({len(bi.marts)} marts, {describe(bi)}, {seconds['bi_file']:.1f}s)")
+    exports = timed("exports", lambda: publish_exports(settings, full=full))
+    say(f"exports: {exports.path} ({describe(exports)}, {seconds['exports']:.1f}s)")
+    teams = timed("team_extracts", lambda: publish_team_extracts(settings, full=full))
     say(
-        f"team extracts: {teams.path} ({len(teams.folders)} teams, {seconds['team_extracts']:.1f}s)"
+        f"team extracts: {teams.path} ({len(teams.folders)} teams, {describe(teams)}, "
+        f"{seconds['team_extracts']:.1f}s)"
     )
     page = None
     if dbt_docs:
-        artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
+        artifacts = Path(inputs.dbt_run.artifacts) if inputs.dbt_run.artifacts else None
         page = timed(
             "dbt_docs",
             lambda: publish_dbt_docs(settings, dbt_artifacts=artifacts, dbt_environ=dbt_environ),
         )
         say(f"dbt docs: {page} ({seconds['dbt_docs']:.1f}s)")
     return PublishResult(bi, exports, teams, page, seconds)
+
+
+def describe(result: BiFile | ExportSummary | TeamSummary) -> str:
+    """'full', 'incremental: 2025-12' or 'up to date' for progress lines and metadata."""
+    if result.mode == "incremental":
+        return f"incremental: {result.periods}"
+    return "up to date" if result.mode == "current" else "full"
 
 
 def outputs_lines(settings: Settings) -> list[str]:
