@@ -402,6 +402,14 @@ def test_a_raw_check_runs_through_dagster_on_the_materialized_partition(
     assert good["billing_integrity"].metadata["scope"].value == "2025-01"
     assert good["billing_integrity"].metadata["expectations_failed"].value == 0
     assert Path(good["billing_integrity"].metadata["data_docs"].value).exists()
+    assert "reused_validation" not in good["billing_integrity"].metadata
+
+    # Nothing new landed: the same loads passed before, so the rows are not read again.
+    again = materialize()["billing_integrity"]
+    assert again.passed
+    assert "reused_validation" in again.metadata
+    assert "expectations_failed" not in again.metadata
+    assert "not read again" in again.description
 
     # A restatement with an absurd cost: the blocking check fails and says why.
     b.write_cur2_delivery(aws, "2025-01", "exec-2", ["10.00", "2.5e12"])
@@ -412,3 +420,9 @@ def test_a_raw_check_runs_through_dagster_on_the_materialized_partition(
     [failure] = bad.metadata["failed_expectations"].value
     assert failure["expectation"] == "expect_column_values_to_be_between(max_abs_cost)"
     assert failure["unexpected_count"] == 1 and failure["examples"] == [2.5e12]
+
+    # A failure is never reused: rerun without a fix, it is validated and reported again.
+    still_bad = materialize()["billing_integrity"]
+    assert not still_bad.passed
+    assert "reused_validation" not in still_bad.metadata
+    assert still_bad.metadata["expectations_failed"].value == 1
