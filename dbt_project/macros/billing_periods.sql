@@ -74,6 +74,7 @@
     {{ return([
         'int_cost__focus_unioned', 'int_cost__amortized', 'int_cost__attributed',
         'int_cost__shared_split', 'fct_allocated_cost', 'team_cost_daily', 'tag_coverage',
-        'untagged_spend', 'invoice_reconciliation'
+        'untagged_spend', 'invoice_reconciliation', 'int_optimization__resource_families',
+        'int_rollup__team_product_daily', 'int_optimization__commitment_usage'
     ]) }}
 {%- endmacro %}

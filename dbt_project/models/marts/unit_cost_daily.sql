@@ -52,7 +52,7 @@ team_costs as (
         charge_date,
         team,
         sum(effective_cost_reporting) as team_effective_cost
-    from {{ ref('fct_allocated_cost') }}
+    from {{ ref('int_rollup__team_product_daily') }}
     group by charge_date, team
 
 ),
@@ -64,7 +64,7 @@ product_costs as (
         team,
         product,
         sum(effective_cost_reporting) as product_effective_cost
-    from {{ ref('fct_allocated_cost') }}
+    from {{ ref('int_rollup__team_product_daily') }}
     group by charge_date, team, product
 
 )

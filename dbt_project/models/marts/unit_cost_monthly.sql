@@ -89,7 +89,7 @@ team_costs as (
         billing_period,
         team,
         sum(effective_cost_reporting) as team_effective_cost
-    from {{ ref('fct_allocated_cost') }}
+    from {{ ref('int_rollup__team_product_daily') }}
     group by billing_period, team
 
 ),
@@ -101,7 +101,7 @@ product_costs as (
         team,
         product,
         sum(effective_cost_reporting) as product_effective_cost
-    from {{ ref('fct_allocated_cost') }}
+    from {{ ref('int_rollup__team_product_daily') }}
     group by billing_period, team, product
 
 )

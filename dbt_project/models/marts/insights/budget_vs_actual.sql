@@ -26,7 +26,8 @@ costs as (
         charge_category,
         effective_cost_reporting as cost,
         reporting_currency
-    from {{ ref('fct_allocated_cost') }}
+    -- fct_allocated_cost summed per day x team x product x charge category
+    from {{ ref('int_rollup__team_product_daily') }}
 
 ),
 

@@ -14,6 +14,18 @@
 #}
 
 {%- set window_days = var('anomaly_window_days') | int %}
+{#- incremental runs rebuild the months from this one on (macros/incremental_periods.sql) #}
+{%- set rebuild_from = cost_anomalies_rebuild_from() %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail',
+        pre_hook="{% set rebuild_from = cost_anomalies_rebuild_from() %}{% if rebuild_from %}delete from {{ this }} where billing_period >= '{{ rebuild_from }}'{% else %}select 1{% endif %}",
+        post_hook="{% if billing_period_incremental_run() %}update {{ this }} set as_of_date = (select {{ insights_as_of_date('charge_date') }} from {{ ref('fct_allocated_cost') }} where charge_category = 'Usage') where as_of_date is distinct from (select {{ insights_as_of_date('charge_date') }} from {{ ref('fct_allocated_cost') }} where charge_category = 'Usage'){% else %}select 1{% endif %}"
+    )
+}}
 
 with
 
@@ -29,18 +41,24 @@ usage_costs as (
         reporting_currency,
         effective_cost_reporting as cost
     from {{ ref('fct_allocated_cost') }}
-    where charge_category = 'Usage'
+    where
+        charge_category = 'Usage'
+        -- an incremental run: the rebuilt months and the window before them
+        and {% if rebuild_from -%}
+            charge_date >= cast('{{ rebuild_from }}-01' as date) - interval {{ window_days }} day
+        {%- else %}true{% endif %}
 
 ),
 
 bounds as (
 
-    -- the last complete day (macro insights_as_of_date)
+    -- the last complete day (macro insights_as_of_date), over all the data
     select
         min(charge_date) as data_start,
         {{ insights_as_of_date('charge_date') }} as as_of_date,
         max(reporting_currency) as reporting_currency
-    from usage_costs
+    from {{ ref('fct_allocated_cost') }}
+    where charge_category = 'Usage'
 
 ),
 
@@ -174,7 +192,37 @@ flagged as (
 
 ),
 
-episodes as (
+flagged_days as (
+
+    select
+        scope,
+        provider,
+        service_name,
+        team,
+        billing_account_id,
+        sub_account_id,
+        charge_date
+    from flagged
+    {%- if rebuild_from %}
+    -- (the window before the rebuilt months is history only: its days are not scored here)
+    where charge_date >= cast('{{ rebuild_from }}-01' as date)
+    union all
+    -- an anomaly running into the rebuilt months began before them: its stored days
+    select
+        scope,
+        provider,
+        service_name,
+        case when scope = 'team_service' then team end as team,
+        billing_account_id,
+        sub_account_id,
+        charge_date
+    from {{ this }}
+    where billing_period < '{{ rebuild_from }}'
+    {%- endif %}
+
+),
+
+islands as (
 
     -- consecutive anomalous days of a series are one anomaly (gaps and islands)
     select
@@ -196,8 +244,29 @@ episodes as (
                     scope, provider, service_name, team, billing_account_id, sub_account_id
                 order by charge_date
             ) as integer) as island
-        from flagged
+        from flagged_days
     ) as numbered
+
+),
+
+episodes as (
+
+    select
+        flagged.*,
+        islands.first_seen_date,
+        islands.episode_day
+    from flagged
+    inner join islands
+        on flagged.scope = islands.scope
+            and flagged.provider = islands.provider
+            and flagged.service_name = islands.service_name
+            and flagged.charge_date = islands.charge_date
+            and flagged.team is not distinct from islands.team
+            and flagged.billing_account_id is not distinct from islands.billing_account_id
+            and flagged.sub_account_id is not distinct from islands.sub_account_id
+    {%- if rebuild_from %}
+    where flagged.charge_date >= cast('{{ rebuild_from }}-01' as date)
+    {%- endif %}
 
 ),
 

@@ -15,7 +15,8 @@ costs as (
         charge_category,
         effective_cost_reporting,
         list_cost_reporting
-    from {{ ref('fct_allocated_cost') }}
+    -- fct_allocated_cost summed per day x team x product x charge category
+    from {{ ref('int_rollup__team_product_daily') }}
 
 ),
 

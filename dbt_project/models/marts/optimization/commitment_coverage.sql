@@ -30,11 +30,10 @@ costs as (
         exchange_rate,
         effective_cost,
         -- a commitment credit (GCP CUD) nets the covered usage it cancels; no list cost
-        case when charge_category = 'Credit' then 0 else list_cost end as list_cost
-    from {{ ref('int_cost__attributed') }}
-    where
-        charge_category = 'Usage'
-        or (charge_category = 'Credit' and commitment_discount_id is not null)
+        case when charge_category = 'Credit' then 0 else list_cost end as list_cost,
+        row_count
+    -- int_cost__attributed's Usage rows and commitment Credit rows, summed by all of these
+    from {{ ref('int_optimization__commitment_usage') }}
 
 ),
 
@@ -105,7 +104,8 @@ classified as (
             else 'other'
         end as usage_class,
         costs.effective_cost,
-        costs.list_cost
+        costs.list_cost,
+        costs.row_count
     from costs
     left join commitment_categories
         on costs.provider = commitment_categories.provider
@@ -130,7 +130,8 @@ aggregated as (
         sum(case when usage_class = 'covered' then list_cost else 0 end) as covered_list_cost,
         sum(case when usage_class = 'unused' then effective_cost else 0 end)
             as unused_commitment_cost,
-        count(case when usage_class in ('covered', 'unused') then 1 end) as commitment_rows
+        sum(case when usage_class in ('covered', 'unused') then row_count else 0 end)
+            as commitment_rows
     from classified
     group by
         billing_period,

@@ -1,3 +1,17 @@
+{%- set periods = optimization_rebuild_periods() %}
+{%- set trend_periods = none if periods is none else billing_periods_with_preceding(
+    periods, var('optimization_storage_lookback_periods', 3) | int
+) %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='billing_period',
+        on_schema_change='fail',
+        pre_hook="{{ delete_billing_periods(optimization_rebuild_periods()) }}"
+    )
+}}
+
 {#
     What to fix, from billing data alone: one row per billing period x opportunity x scope, with
     its owner, the evidence, and an estimated monthly saving in the reporting currency. Methods
@@ -43,7 +57,16 @@ costs as (
         effective_cost,
         consumed_quantity
     from {{ ref('int_cost__attributed') }}
-    where charge_category = 'Usage'
+    where charge_category = 'Usage' and {{ billing_period_in('billing_period', trend_periods) }}
+
+),
+
+-- the periods this run builds (all of them on a full build); `costs` also holds the periods
+-- before them that the storage trend looks back on
+period_costs as (
+
+    select * from costs
+    where {{ billing_period_in('billing_period', periods) }}
 
 ),
 
@@ -55,18 +78,6 @@ discounts as (
         commitment_type,
         cast(typical_discount as decimal(9, 6)) as typical_discount
     from {{ ref('commitment_discounts') }}
-
-),
-
-generations as (
-
-    select
-        lower(trim(provider)) as provider_key,
-        lower(trim(previous_family)) as family_key,
-        previous_family,
-        current_family,
-        cast(saving_pct as decimal(9, 6)) as saving_pct
-    from {{ ref('instance_generations') }}
 
 ),
 
@@ -97,6 +108,7 @@ period_days as (
         cast(left(billing_period, 4) as integer) * 12
         + cast(right(billing_period, 2) as integer) as period_number
     from {{ ref('int_cost__attributed') }}
+    where {{ billing_period_in('billing_period', trend_periods) }}
     group by provider, billing_account_id, billing_period
 
 ),
@@ -115,7 +127,7 @@ eligible_categories as (
         costs.exchange_rate,
         discounts.commitment_type,
         discounts.typical_discount
-    from costs
+    from period_costs as costs
     inner join discounts
         on lower(costs.provider) = discounts.provider_key
             and lower(costs.service_category) = discounts.category_key
@@ -131,6 +143,7 @@ account_dates as (
         billing_period,
         charge_date
     from {{ ref('int_cost__attributed') }}
+    where {{ billing_period_in('billing_period', periods) }}
 
 ),
 
@@ -144,7 +157,7 @@ eligible_spend as (
         billing_currency,
         charge_date,
         sum(effective_cost) as on_demand_cost
-    from costs
+    from period_costs
     where pricing_category = 'Standard'
     group by
         billing_period,
@@ -276,7 +289,7 @@ commitment_teams as (
                 billing_currency
             order by sum(effective_cost) desc, team asc
         ) as team_rank
-    from costs
+    from period_costs
     where commitment_discount_status = 'Unused'
     group by
         billing_period,
@@ -303,7 +316,7 @@ commitment_use as (
             as unused_cost,
         sum(case when commitment_discount_status = 'Used' then effective_cost else 0 end)
             as used_cost
-    from costs
+    from period_costs
     where commitment_discount_id is not null and pricing_category = 'Committed'
     group by
         billing_period,
@@ -380,7 +393,7 @@ resource_teams as (
                 resource_id, billing_currency
             order by sum(effective_cost) desc, team asc
         ) as team_rank
-    from costs
+    from period_costs
     where resource_id is not null and pricing_category = 'Standard'
     group by
         billing_period,
@@ -410,7 +423,7 @@ resource_usage as (
         count(distinct costs.charge_date) as days_seen,
         sum(costs.effective_cost) as on_demand_cost,
         sum(costs.consumed_quantity) as consumed_quantity
-    from costs
+    from period_costs as costs
     where costs.resource_id is not null and costs.pricing_category = 'Standard'
     group by
         costs.billing_period,
@@ -475,78 +488,9 @@ idle_resource as (
 
 -- ---------------------------------------------------------------- previous generation
 
-resource_families as (
-
-    select distinct
-        'AWS' as provider,
-        resource_id,
-        lower(instance_type) as family_text
-    from {{ ref('stg_aws_cur2__line_items') }}
-    where nullif(instance_type, '') is not null and nullif(resource_id, '') is not null
-
-    union
-
-    select distinct
-        'AWS' as provider,
-        resource_id,
-        lower(instance_type) as family_text
-    from {{ ref('stg_aws_cur__line_items') }}
-    where nullif(instance_type, '') is not null and nullif(resource_id, '') is not null
-
-    union
-
-    select distinct
-        'Microsoft' as provider,
-        lower(resource_id) as resource_id,
-        lower(meter_sub_category) as family_text
-    from {{ ref('stg_azure__cost_details') }}
-    where nullif(meter_sub_category, '') is not null and nullif(resource_id, '') is not null
-
-    union
-
-    select distinct
-        'Google Cloud' as provider,
-        resource_id,
-        lower(sku_name) as family_text
-    from {{ ref('stg_gcp__billing_export') }}
-    where nullif(sku_name, '') is not null and nullif(resource_id, '') is not null
-
-),
-
 resource_generations as (
 
-    select
-        provider,
-        resource_id,
-        family_text,
-        previous_family,
-        current_family,
-        saving_pct
-    from (
-        select
-            resource_families.provider,
-            resource_families.resource_id,
-            resource_families.family_text,
-            generations.previous_family,
-            generations.current_family,
-            generations.saving_pct,
-            row_number() over (
-                partition by resource_families.provider, resource_families.resource_id
-                order by generations.saving_pct desc, resource_families.family_text asc
-            ) as match_rank
-        from resource_families
-        inner join generations
-            on lower(resource_families.provider) = generations.provider_key
-                and (
-                    -- AWS instance type: family before the size (m4.xlarge, db.m4.large)
-                    resource_families.family_text like generations.family_key || '.%'
-                    -- Azure meter subcategory (dv2 series)
-                    or resource_families.family_text = generations.family_key
-                    -- GCP SKU description (n1 predefined instance core ...)
-                    or resource_families.family_text like generations.family_key || ' %'
-                )
-    ) as matched
-    where match_rank = 1
+    {{ optimization_resource_generations() }}
 
 ),
 
@@ -737,7 +681,8 @@ storage_growth as (
         on lower(account_growth.provider) = billing_owner.provider_key
             and lower(account_growth.billing_account_id) = billing_owner.account_key
     where
-        account_growth.storage_growth
+        {{ billing_period_in('account_growth.billing_period', periods) }}
+        and account_growth.storage_growth
         >= {{ var('optimization_storage_min_growth', 0.25) }}
         and account_growth.compute_growth < account_growth.storage_growth / 2
         and (account_growth.storage_daily - account_growth.earlier_storage_daily)
@@ -783,6 +728,7 @@ untagged as (
             and lower(untagged_spend.billing_account_id) = billing_owner.account_key
     where
         untagged_spend.scope = 'account'
+        and {{ billing_period_in('untagged_spend.billing_period', periods) }}
         and untagged_spend.effective_cost_reporting
         >= {{ var('optimization_untagged_min_cost', 10) }}
 
