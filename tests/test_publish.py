@@ -33,7 +33,13 @@ from finops.publish import (
     team_folder,
 )
 from finops.publish.bi import VIEWS
-from finops.publish.extracts import TEAM_COLUMN_EXCEPTIONS, TEAMS_INDEX, team_column
+from finops.publish.extracts import (
+    TEAM_COLUMN_EXCEPTIONS,
+    TEAM_PERIOD_FILES,
+    TEAMS_INDEX,
+    team_column,
+)
+from finops.publish.state import STATE_FILE
 from finops.warehouse import connect_writer
 from tests.warehouses import make_settings
 
@@ -97,7 +103,7 @@ def test_bi_file_holds_every_mart_equal_to_the_warehouse(published) -> None:
     wh_marts = mart_columns(con, "wh", "marts")
     bi_tables = mart_columns(con, "bi", "main")
     assert "fct_allocated_cost" in wh_marts
-    assert set(bi_tables) == set(wh_marts) | {"_publish_info"}
+    assert set(bi_tables) == set(wh_marts) | {"_publish_info", "_publish_builds"}
     assert sorted(result.bi.marts) == sorted(wh_marts)
     info = {
         (t, c): (rows, total)
@@ -226,9 +232,20 @@ def test_exports_are_partitioned_and_equal_to_the_marts(published) -> None:
                 f"select count(*) from (select {select} from {a} except all select {select} from {b})"
             ).fetchone()[0]
             assert extra == 0, f"{mart}: export differs from the mart ({a} minus {b})"
-        # CSV: every row, and every cost column summing to the mart's exact total
+        # CSV: every row, and every cost column summing to the mart's exact total; one CSV
+        # per billing period (billing_period kept in it) where the mart has one
         costs = cost_columns(columns)
-        csv_source = f"read_csv('{exports / (mart + '.csv')}', all_varchar = true, header = true)"
+        if "billing_period" in names:
+            monthly = {p.name for p in (exports / "csv" / mart).iterdir()}
+            assert monthly == {f"{mart}_{p}.csv" for p in periods}
+            pattern = exports / "csv" / mart / "*.csv"
+            assert con.execute(
+                f"select count(*) from read_csv('{pattern}', all_varchar = true, header = true, "
+                "filename = true) where not ends_with(filename, billing_period || '.csv')"
+            ).fetchone() == (0,)
+        else:
+            pattern = exports / "csv" / f"{mart}.csv"
+        csv_source = f"read_csv('{pattern}', all_varchar = true, header = true)"
         casted = ", ".join(
             ["count(*)", *[f"sum(cast({ident(c)} as decimal(38, 12)))" for c in costs]]
         )
@@ -251,25 +268,36 @@ def test_team_extracts_hold_only_the_teams_rows_and_add_up(published) -> None:
     with open(teams_dir / TEAMS_INDEX, newline="") as handle:
         index = {row["folder"]: row["team"] for row in csv.DictReader(handle)}
     assert index == result.teams.folders
-    assert {p.name for p in teams_dir.iterdir()} == set(index) | {TEAMS_INDEX}
+    assert {p.name for p in teams_dir.iterdir()} == set(index) | {TEAMS_INDEX, STATE_FILE}
+    assert "fct_allocated_cost" in TEAM_PERIOD_FILES
     con.execute("create temp table team_index (folder varchar, team varchar)")
     con.executemany("insert into team_index values (?, ?)", list(index.items()))
     for mart, column in per_team.items():
         costs = cost_columns(marts[mart])
         measures = ", ".join(["count(*)", *[f"sum({ident(c)})" for c in costs]])
-        files = f"'{teams_dir}/*/{mart}.parquet'"
+        # the line-item mart: teams/<team>/<mart>/<mart>_YYYY-MM.parquet, one file per month
+        by_month = mart in TEAM_PERIOD_FILES
+        name = f"{mart}/{mart}_*.parquet" if by_month else f"{mart}.parquet"
+        files = f"'{teams_dir}/*/{name}'"
         # each row sits in the folder of its own team: read every team's file at once
+        in_folder = "starts_with(r.filename, concat(?, '/', i.folder, '/', ?))"
+        prefix = f"{mart}/{mart}_" if by_month else f"{mart}.parquet"
         misplaced = con.execute(
             f"select count(*) from read_parquet({files}, filename = true) r "
-            "join team_index i on r.filename = concat(?, '/', i.folder, '/', ?) "
+            f"join team_index i on {in_folder} "
             f"where r.{ident(column)} is distinct from i.team",
-            [str(teams_dir), f"{mart}.parquet"],
+            [str(teams_dir), prefix],
         ).fetchone()[0]
         assert misplaced == 0, f"{mart}: rows in another team's folder"
+        if by_month:  # and each monthly file holds that month only
+            assert con.execute(
+                f"select count(*) from read_parquet({files}, filename = true) "
+                "where not ends_with(filename, concat('_', billing_period, '.parquet'))"
+            ).fetchone() == (0,)
         got = con.execute(
             f"select i.team, {measures} from read_parquet({files}, filename = true) r "
-            "join team_index i on r.filename = concat(?, '/', i.folder, '/', ?) group by all",
-            [str(teams_dir), f"{mart}.parquet"],
+            f"join team_index i on {in_folder} group by all",
+            [str(teams_dir), prefix],
         ).fetchall()
         expected = con.execute(
             f"select {ident(column)}, {measures} from wh.marts.{mart} "
@@ -277,10 +305,16 @@ def test_team_extracts_hold_only_the_teams_rows_and_add_up(published) -> None:
         ).fetchall()
         assert sorted(got) == sorted(expected), mart  # every team, to the cent, nothing lost
         # the CSVs hold the same rows (counted with Python's csv module: quicker than sniffing)
-        csv_rows = {}
+        csv_rows = dict.fromkeys(index.values(), 0)
         for folder, team in index.items():
-            with open(teams_dir / folder / f"{mart}.csv", newline="") as handle:
-                csv_rows[team] = sum(1 for _ in csv.reader(handle)) - 1
+            paths = (
+                sorted((teams_dir / folder / mart).glob("*.csv"))
+                if by_month
+                else [teams_dir / folder / f"{mart}.csv"]
+            )
+            for path in paths:
+                with open(path, newline="") as handle:
+                    csv_rows[team] += sum(1 for _ in csv.reader(handle)) - 1
         assert {t: n for t, n in csv_rows.items() if n} == {r[0]: r[1] for r in expected}, mart
     con.close()
 
@@ -425,7 +459,10 @@ def test_hostile_team_names_stay_inside_teams(small: Settings) -> None:
         assert path.resolve().is_relative_to(teams_dir.resolve())
     expected_teams = {"web", *HOSTILE}
     assert set(summary.folders.values()) == expected_teams
-    assert {p.name for p in teams_dir.iterdir()} == set(summary.folders) | {TEAMS_INDEX}
+    assert {p.name for p in teams_dir.iterdir()} == set(summary.folders) | {
+        TEAMS_INDEX,
+        STATE_FILE,
+    }
     with open(teams_dir / TEAMS_INDEX, newline="") as handle:
         assert {r["folder"]: r["team"] for r in csv.DictReader(handle)} == summary.folders
     con = duckdb.connect()

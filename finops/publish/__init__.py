@@ -55,6 +55,7 @@ __all__ = [
     "BiInputs",
     "PublishResult",
     "bi_inputs",
+    "describe",
     "outputs_lines",
     "publish",
     "publish_bi_file",

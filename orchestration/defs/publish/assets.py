@@ -9,8 +9,11 @@
 The marts they depend on are read from the dbt manifest (every model in schema `marts`), so a
 new mart is published without touching this file. The assets are not partitioned: in the monthly
 partitioned job `finops_pipeline` they run once per run, after dbt, whatever the partition or
-partition range (dbt rebuilds every mart in full, so every run publishes all of them). They do
-not run when dbt or a blocking data-quality check on a mart fails. Descriptions and owners come
+partition range. Each publishes incrementally (finops.publish.state): only the billing periods
+the dbt builds since its last publish rebuilt (from main.dbt_build_state), everything after a
+full refresh, nothing when no build is newer (metadata `publish_mode` says which, and why).
+FINOPS_PUBLISH_FULL=1 forces a full publish. They do not run when dbt or a blocking
+data-quality check on a mart fails. Descriptions and owners come
 from the dbt exposures (dbt_project/models/exposures.yml) of the same name, which dagster-dbt
 does not turn into assets itself.
 """
@@ -26,6 +29,7 @@ from finops.config import DBT_PROJECT_DIR
 from finops.publish import (
     BI_FILE_NAME,
     bi_inputs,
+    describe,
     publish_bi_file,
     publish_dbt_docs,
     publish_exports,
@@ -81,6 +85,17 @@ def _describe(name: str, fallback: str) -> tuple[str, dict[str, Any]]:
     return (found.get("description") or fallback).strip(), metadata
 
 
+def _full() -> bool:
+    """FINOPS_PUBLISH_FULL=1: rewrite every output whole (e.g. after marts were changed outside
+    the pipeline, which records no dbt build)."""
+    return os.environ.get("FINOPS_PUBLISH_FULL", "").lower() in ("1", "true", "yes", "on")
+
+
+def _mode(context: dg.AssetExecutionContext, result) -> dict[str, Any]:
+    context.log.info(f"{describe(result)}: {result.reason}")
+    return {"publish_mode": describe(result), "publish_reason": result.reason}
+
+
 def _this_runs_dbt_artifacts(context: dg.AssetExecutionContext) -> list:
     """dagster-dbt writes each invocation to target/<op>-<run id[:7]>-<uuid>/: prefer this run's."""
     target = DBT_PROJECT_DIR / "target"
@@ -105,10 +120,18 @@ def finops_bi_duckdb(
     context: dg.AssetExecutionContext, finops: FinopsSettings
 ) -> dg.MaterializeResult:
     settings = finops.settings()
-    dbt_run, docs = bi_inputs(_this_runs_dbt_artifacts(context))
-    bi = publish_bi_file(settings, dbt_run=dbt_run, docs=docs)
+    inputs = bi_inputs(_this_runs_dbt_artifacts(context))
+    bi = publish_bi_file(
+        settings,
+        dbt_run=inputs.dbt_run,
+        docs=inputs.docs,
+        period_marts=inputs.period_marts,
+        full=_full(),
+    )
+    dbt_run = inputs.dbt_run
     return dg.MaterializeResult(
         metadata={
+            **_mode(context, bi),
             "path": dg.MetadataValue.path(str(bi.path)),
             "storage_version": bi.storage_version,
             "published_at": bi.published_at.isoformat(),
@@ -131,10 +154,12 @@ _exports_description, _exports_metadata = _describe("mart_exports", "Parquet/CSV
     description=_exports_description,
     metadata=_exports_metadata,
 )
-def mart_exports(finops: FinopsSettings) -> dg.MaterializeResult:
-    summary = publish_exports(finops.settings())
+def mart_exports(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.MaterializeResult:
+    summary = publish_exports(finops.settings(), full=_full())
     return dg.MaterializeResult(
         metadata={
+            **_mode(context, summary),
+            "files_kept": summary.linked,
             "path": dg.MetadataValue.path(str(summary.path)),
             "rows": dg.MetadataValue.json(summary.marts),
             "partitioned_by_billing_period": ", ".join(summary.partitioned),
@@ -154,10 +179,14 @@ _teams_description, _teams_metadata = _describe("team_extracts", "Per-team extra
     description=_teams_description,
     metadata=_teams_metadata,
 )
-def team_extracts(finops: FinopsSettings) -> dg.MaterializeResult:
-    summary = publish_team_extracts(finops.settings())
+def team_extracts(
+    context: dg.AssetExecutionContext, finops: FinopsSettings
+) -> dg.MaterializeResult:
+    summary = publish_team_extracts(finops.settings(), full=_full())
     return dg.MaterializeResult(
         metadata={
+            **_mode(context, summary),
+            "files_kept": summary.linked,
             "path": dg.MetadataValue.path(str(summary.path)),
             "teams": len(summary.folders),
             "team_column_by_mart": dg.MetadataValue.json(summary.marts),
@@ -182,7 +211,7 @@ def dbt_docs(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.Ma
     if os.environ.get("FINOPS_DBT_DOCS", "on") == "off":
         context.log.info("FINOPS_DBT_DOCS=off: dbt docs site not rebuilt (`finops publish` does)")
         return dg.MaterializeResult(metadata={"skipped": "FINOPS_DBT_DOCS=off"})
-    dbt_run, _docs = bi_inputs(_this_runs_dbt_artifacts(context))
+    dbt_run = bi_inputs(_this_runs_dbt_artifacts(context)).dbt_run
     artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
     settings = finops.settings()
     # the environment dagster-dbt gave `dbt build`, so dbt reuses its partial parse
