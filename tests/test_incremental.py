@@ -36,8 +36,16 @@ MARTS = [
     "untagged_spend",
     "invoice_reconciliation",
     "team_budget_monthly",
+    "commitment_coverage",
+    "optimization_opportunities",
+    "budget_vs_actual",
+    "cost_anomalies",
+    "finops_kpis",
 ]
 SELECT = " ".join(f"+{m}" for m in MARTS)
+# The marts whose periods depend on other periods (look-back windows, a mapping over all
+# periods): an incremental run rebuilds more than the vars' range (macros/incremental_periods.sql).
+LOOK_BACK_MARTS = ["optimization_opportunities", "cost_anomalies"]
 
 
 def _dbt_run(settings: Settings, workdir: Path, *extra: str) -> dict[str, str]:
@@ -65,13 +73,13 @@ def _sync(src: Path, dst: Path) -> list[str]:
     return changed
 
 
-def _mart_differences(a: Path, b: Path) -> dict[str, int]:
+def _mart_differences(a: Path, b: Path, marts: list[str] = MARTS) -> dict[str, int]:
     con = duckdb.connect()
     try:
         con.execute(f"attach '{a}' as a (read_only)")
         con.execute(f"attach '{b}' as b (read_only)")
         differences = {}
-        for mart in MARTS:
+        for mart in marts:
             columns = [
                 r[0]
                 for r in con.execute(
@@ -171,3 +179,42 @@ def test_incremental_build_of_a_restated_month_equals_a_full_build_and_a_noop_ch
     assert {
         m: _snapshot(db, f"select * from marts.{m} order by all") for m in MARTS
     } == marts_before
+
+
+@pytest.mark.slow
+def test_incremental_rebuild_of_a_middle_month_rebuilds_what_its_look_back_reaches(
+    year_warehouse, tmp_path: Path
+) -> None:
+    """A restated September changes September's anomalies and every later day whose 28-day
+    baseline (or running anomaly) reaches it, and the storage trend of the three periods after
+    it. Delete what the run must rebuild from a copy of the fully built year, and spoil the
+    as-of day of the rows it must keep (May's SageMaker runaway): the incremental run for
+    September alone must give exactly what the full build has."""
+    db = tmp_path / "finops.duckdb"
+    shutil.copyfile(year_warehouse.settings.duckdb_path, db)
+    settings = Settings(**{**year_warehouse.settings.__dict__, "duckdb_path": db})
+    con = duckdb.connect(str(db))
+    try:
+        before, after = con.execute(
+            "select count(*) filter (where billing_period < '2025-09'), "
+            "count(*) filter (where billing_period >= '2025-09') from marts.cost_anomalies"
+        ).fetchone()
+        assert before > 0 and after > 0, (before, after)  # the planted runaway and spike
+        con.execute("delete from marts.cost_anomalies where billing_period >= '2025-09'")
+        con.execute("update marts.cost_anomalies set as_of_date = date '2099-12-31'")
+        con.execute(
+            "delete from marts.optimization_opportunities where billing_period >= '2025-09'"
+        )
+    finally:
+        con.close()
+    periods = json.dumps({"billing_period_from": "2025-09", "billing_period_to": "2025-09"})
+    run_dbt(
+        settings,
+        dbt_args(tmp_path / "dbt", "run", "--select", *LOOK_BACK_MARTS, "--vars", periods),
+    )
+    differences = _mart_differences(db, year_warehouse.settings.duckdb_path, LOOK_BACK_MARTS)
+    assert differences == dict.fromkeys(LOOK_BACK_MARTS, 0), differences
+    # ... and only from September on: the months before it were kept, not recomputed
+    compiled = tmp_path / "dbt" / "target" / "compiled"
+    sql = next(compiled.rglob("cost_anomalies.sql")).read_text()
+    assert "charge_date >= cast('2025-09-01' as date) - interval 28 day" in sql

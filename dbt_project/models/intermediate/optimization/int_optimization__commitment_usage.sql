@@ -33,8 +33,10 @@ costs as (
         list_cost
     from {{ ref('int_cost__attributed') }}
     where
-        (charge_category = 'Usage'
-            or (charge_category = 'Credit' and commitment_discount_id is not null))
+        (
+            charge_category = 'Usage'
+            or (charge_category = 'Credit' and commitment_discount_id is not null)
+        )
         and {{ billing_period_filter() }}
 
 )
