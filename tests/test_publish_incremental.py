@@ -168,6 +168,11 @@ def test_incremental_publish_rewrites_only_the_rebuilt_period(daily: dict) -> No
         assert step.mode == FULL
     for step in (result.bi, result.exports, result.teams):
         assert (step.mode, step.periods) == (INCREMENTAL, PERIOD), step.reason
+    # replaced period by period: what dbt rebuilds by period and nothing else (cost_anomalies
+    # and optimization_opportunities rebuild a look-back range, team_cost_monthly is a table)
+    refreshed = {t.name for t in result.bi.tables if t.period_refresh}
+    assert {"fct_allocated_cost", "team_cost_daily"} <= refreshed
+    assert not refreshed & {"cost_anomalies", "optimization_opportunities", "team_cost_monthly"}
     before, after = daily["before"], daily["after"]
     changed = {f for f in after if f not in before or after[f].st_ino != before[f].st_ino}
     kept = set(after) - changed

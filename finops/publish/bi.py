@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -226,23 +227,34 @@ def manifest_docs(manifest_path: Path | None) -> dict[str, tuple[str, dict[str, 
     return docs
 
 
+# The dbt macro naming the models whose incremental builds change only the vars' billing period
+# range (dbt_project/macros/billing_periods.sql; their tests are narrowed to that range too).
+PERIOD_MODELS_MACRO = "macro.finops.billing_period_incremental_models"
+
+
 def period_incremental_marts(manifest_path: Path | None) -> set[str]:
-    """Marts dbt builds incrementally by billing period (materialized='incremental',
-    unique_key='billing_period'): an incremental build changes only the periods it rebuilt,
-    so an incremental publish replaces only those periods. Empty without a manifest (every
-    mart is then rewritten whole: slower, never wrong)."""
+    """Marts whose incremental dbt builds change only the billing periods they rebuilt, so an
+    incremental publish replaces only those periods: materialized='incremental' with
+    unique_key='billing_period', no pre- or post-hook (cost_anomalies and
+    optimization_opportunities rebuild a look-back range in a pre-hook), and named in the
+    project's billing_period_incremental_models macro. Empty without a manifest: every mart is
+    then rewritten whole (slower, never wrong)."""
     if manifest_path is None or not manifest_path.exists():
         return set()
     manifest = json.loads(manifest_path.read_text())
+    macro = manifest.get("macros", {}).get(PERIOD_MODELS_MACRO, {}).get("macro_sql", "")
+    declared = set(re.findall(r"'([A-Za-z0-9_]+)'", macro))
     marts = set()
     for node in manifest.get("nodes", {}).values():
         config = node.get("config", {})
-        key = config.get("unique_key")
         if (
             node.get("resource_type") == "model"
             and node.get("schema") == MARTS_SCHEMA
+            and node.get("name") in declared
             and config.get("materialized") == "incremental"
-            and key in (PERIOD_COLUMN, [PERIOD_COLUMN])
+            and config.get("unique_key") in (PERIOD_COLUMN, [PERIOD_COLUMN])
+            and not config.get("pre-hook")
+            and not config.get("post-hook")
         ):
             marts.add(node["name"])
     return marts
