@@ -205,15 +205,62 @@ def test_incremental_rebuild_of_a_middle_month_rebuilds_what_its_look_back_reach
         con.execute(
             "delete from marts.optimization_opportunities where billing_period >= '2025-09'"
         )
+        # Instance families are matched over all periods: September's rows give an m4 family
+        # to a resource billed on demand in March (a new previous-generation row there), and a
+        # resource listed as previous generation before September loses its family.
+        gained = con.execute(
+            "select resource_id from intermediate.int_cost__attributed "
+            "where provider = 'AWS' and billing_period = '2025-03' and charge_category = 'Usage' "
+            "and pricing_category = 'Standard' and resource_id is not null and resource_id not in "
+            "(select scope from marts.optimization_opportunities "
+            "where opportunity_type = 'previous_generation') "
+            "group by resource_id having sum(effective_cost) > 0 order by resource_id limit 1"
+        ).fetchone()[0]
+        lost = con.execute(
+            "select min(resource_id) from marts.optimization_opportunities "
+            "where opportunity_type = 'previous_generation' and billing_period < '2025-09'"
+        ).fetchone()[0]
+        assert lost is not None, "no previous-generation resource before September"
+        con.execute(
+            "insert into intermediate.int_optimization__resource_families "
+            "values ('2025-09', 'AWS', ?, 'm4.large')",
+            [gained],
+        )
+        con.execute(
+            "delete from intermediate.int_optimization__resource_families where resource_id = ?",
+            [lost],
+        )
     finally:
         con.close()
+    full_db = tmp_path / "full" / "finops.duckdb"
+    full_db.parent.mkdir()
+    shutil.copyfile(db, full_db)
+    full_settings = Settings(**{**settings.__dict__, "duckdb_path": full_db})
     periods = json.dumps({"billing_period_from": "2025-09", "billing_period_to": "2025-09"})
     run_dbt(
         settings,
         dbt_args(tmp_path / "dbt", "run", "--select", *LOOK_BACK_MARTS, "--vars", periods),
     )
-    differences = _mart_differences(db, year_warehouse.settings.duckdb_path, LOOK_BACK_MARTS)
-    assert differences == dict.fromkeys(LOOK_BACK_MARTS, 0), differences
+    run_dbt(
+        full_settings,
+        dbt_args(
+            tmp_path / "dbt_full", "run", "--select", "optimization_opportunities", "--full-refresh"
+        ),
+    )
+    assert _mart_differences(db, year_warehouse.settings.duckdb_path, ["cost_anomalies"]) == {
+        "cost_anomalies": 0
+    }
+    assert _mart_differences(db, full_db, ["optimization_opportunities"]) == {
+        "optimization_opportunities": 0
+    }
+    listed = _snapshot(
+        db,
+        "select scope, min(billing_period) from marts.optimization_opportunities "
+        "where opportunity_type = 'previous_generation' and scope in ("
+        f"'{gained}', '{lost}') group by scope",
+    )
+    first_listed = dict(listed)  # the change reached periods outside September's range
+    assert lost not in first_listed and first_listed.get(gained, "9999") <= "2025-03", listed
     # ... and only from September on: the months before it were kept, not recomputed
     compiled = tmp_path / "dbt" / "target" / "compiled"
     sql = next(compiled.rglob("cost_anomalies.sql")).read_text()
