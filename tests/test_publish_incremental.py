@@ -35,6 +35,7 @@ from finops.publish.state import (
 from finops.warehouse import connect_writer
 
 PERIOD = "2025-06"  # the billing period the simulated daily build rebuilt
+MONTHS = ("2025-05", "2025-07")  # the months kept in the copy (fewer files: quicker)
 STATE_DDL = (
     "create table if not exists main.dbt_build_state (fingerprint varchar, ledger_mark varchar, "
     "periods varchar, full_refresh boolean, built_at timestamp)"
@@ -117,7 +118,15 @@ def daily(year_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     artifacts = [year_warehouse.workdir / "target"]
     with connect_writer(settings) as con:
-        record(con, "2025-01,2025-12", full_refresh=True)
+        for (mart,) in con.execute(
+            "select table_name from duckdb_columns() join duckdb_tables() "
+            "using (database_name, schema_name, table_name) where schema_name = 'marts' "
+            "and column_name = 'billing_period'"
+        ).fetchall():
+            con.execute(
+                f"delete from marts.{mart} where billing_period not between ? and ?", list(MONTHS)
+            )
+        record(con, ",".join(MONTHS), full_refresh=True)
     first = publish(settings, dbt_artifacts=artifacts, dbt_docs=False)
     before = files(settings.output_dir)
 
@@ -143,7 +152,7 @@ def daily(year_warehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
         # a mart dbt rebuilds whole may change in any period
         con.execute(
             "update marts.team_cost_monthly set billed_cost = billed_cost + 2 "
-            "where billing_period = '2025-02'"
+            f"where billing_period = '{MONTHS[0]}'"
         )
         record(con, PERIOD, full_refresh=False)
     incremental = publish(settings, dbt_artifacts=artifacts, dbt_docs=False)
@@ -178,13 +187,13 @@ def test_incremental_publish_rewrites_only_the_rebuilt_period(daily: dict) -> No
     kept = set(after) - changed
     # the months the build did not touch: the very same files (hard links), not rewritten
     for name in TEAM_PERIOD_FILES | {"team_cost_daily"}:
-        untouched = [f for f in after if "2025-01" in f and f"{name}" in f.split("/")[1:3]]
+        untouched = [f for f in after if MONTHS[1] in f and f"{name}" in f.split("/")[1:3]]
         assert untouched and set(untouched) <= kept, name
-    assert "exports/fct_allocated_cost/billing_period=2025-01/data_0.parquet" in kept
-    assert "exports/csv/fct_allocated_cost/fct_allocated_cost_2025-01.csv" in kept
+    assert f"exports/fct_allocated_cost/billing_period={MONTHS[0]}/data_0.parquet" in kept
+    assert f"exports/csv/fct_allocated_cost/fct_allocated_cost_{MONTHS[0]}.csv" in kept
     # the rebuilt month, marts rebuilt whole and the state files are new
     assert "exports/fct_allocated_cost/billing_period=2025-06/data_0.parquet" in changed
-    assert "exports/csv/team_cost_monthly/team_cost_monthly_2025-01.csv" in changed
+    assert f"exports/csv/team_cost_monthly/team_cost_monthly_{MONTHS[1]}.csv" in changed
     assert f"exports/{STATE_FILE}" in changed and f"teams/{STATE_FILE}" in changed
     assert "teams/new-team/fct_allocated_cost/fct_allocated_cost_2025-06.parquet" in changed
     rewritten = [f for f in changed if "fct_allocated_cost" in f]
