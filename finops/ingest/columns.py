@@ -65,9 +65,18 @@ def date_expr(col: str) -> str:
 
 @dataclass
 class Projection:
-    """What reading one file produces: the select list and the error expression."""
+    """What reading one file produces, as three stacked selects so each delivered value is
+    extracted once and each cast computed once (the row error reuses the cast's result):
 
+    - `inputs` (over the file's FROM): the delivered fields used, as `_f0, _f1, ...`;
+    - `selects` (over the inputs): each raw column, cast and named, plus the `_f*` the error
+      checks need;
+    - `error_checks` (over the selects): the first value that did not parse, per column.
+    """
+
+    inputs: list[str] = field(default_factory=list)
     selects: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # quoted raw column names, in spec order
     error_checks: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -108,31 +117,41 @@ def cast_expr(column: Column, delivered_sql: str) -> str:
 
 
 def project(spec: list[Column], fields: dict[str, str]) -> Projection:
-    """Build the select list for a file whose delivered fields are `fields` (name -> SQL)."""
+    """Build the stacked selects for a file whose delivered fields are `fields` (name -> SQL)."""
     mapping = match_columns(spec, list(fields))
     out = Projection()
     used = set(mapping.values())
     out.ignored = [c for c in fields if c not in used]
+    passed: list[str] = []  # the `_f*` the error checks read
     for column in spec:
+        name = quote_ident(column.name)
+        out.columns.append(name)
         source_name = mapping.get(column.name)
         if source_name is None:
             if column.required:
                 out.missing_required.append(column.name)
-            out.selects.append(f"null::{column.type} as {quote_ident(column.name)}")
+            out.selects.append(f"null::{column.type} as {name}")
             continue
-        src = fields[source_name]
-        expr = cast_expr(column, src)
-        out.selects.append(f"{expr} as {quote_ident(column.name)}")
+        src = f"_f{len(out.inputs)}"
+        out.inputs.append(f"{fields[source_name]} as {src}")
+        out.selects.append(f"{cast_expr(column, src)} as {name}")
         raw_text = f"nullif(trim(cast({src} as varchar)), '')"
         label = quote_literal(source_name)
+        checked = False
         if column.type != "varchar" or column.parse:
             expected = quote_literal(f"expected {column.type}, got ")
+            # the cast came out empty although a value was delivered
             out.error_checks.append(
-                f"case when {raw_text} is not null and ({expr}) is null then "
+                f"case when {name} is null and {raw_text} is not null then "
                 f"{label} || chr(9) || {expected} || {raw_text} end"
             )
+            checked = True
         if column.not_null:
             out.error_checks.append(
                 f"case when {raw_text} is null then {label} || chr(9) || 'a value is required' end"
             )
+            checked = True
+        if checked:
+            passed.append(src)
+    out.selects += passed
     return out

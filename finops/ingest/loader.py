@@ -8,6 +8,7 @@ exactly the (source, billing account, billing period) units it states, and the l
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -81,6 +82,8 @@ def _needed_columns(source: Source, *exprs: str) -> list[Column]:
 
 
 def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: str) -> str:
+    """One file as staged rows: the raw columns, `_error` (the first value that did not parse),
+    `_row_number`, `_source_file`, `_billing_account_id` and `_billing_period`."""
     proj = project(columns, opened.fields)
     if proj.missing_required:
         raise IngestError(
@@ -89,17 +92,22 @@ def _select_sql(source: Source, opened: OpenedFile, columns: list[Column], rel: 
             column=proj.missing_required[0],
             hint=f"a {source.name} delivery must carry it",
         )
-    selects = list(proj.selects)
-    error_sql = proj.error_expr()
+    inputs = list(proj.inputs)
+    extras: list[str] = []  # extra columns computed from the delivered fields (legacy CUR maps)
     if source.extra_selects is not None:
-        selects += source.extra_selects(opened.fields)
-    inner = (
-        f"select {', '.join(selects)}, {error_sql} as _error, _row_number, "
-        f"{quote_literal(rel)} as _source_file from {opened.from_sql}"
+        for select in source.extra_selects(opened.fields):
+            expr, _, alias = select.rpartition(" as ")
+            inputs.append(f"{expr} as {alias}")
+            extras.append(alias)
+    inner = f"select {', '.join([*inputs, '_row_number'])} from {opened.from_sql}"
+    mid = f"select {', '.join([*proj.selects, *extras, '_row_number'])} from ({inner})"
+    outer = (
+        f"select {', '.join([*proj.columns, *extras])}, {proj.error_expr()} as _error, "
+        f"_row_number, {quote_literal(rel)} as _source_file from ({mid})"
     )
     return (
         f"select r.*, cast({source.account_expr} as varchar) as _billing_account_id, "
-        f"{source.period_expr} as _billing_period from ({inner}) r"
+        f"{source.period_expr} as _billing_period from ({outer}) r"
     )
 
 
@@ -382,44 +390,64 @@ def load_delivery(
         selects.append(
             _select_sql(source, opened, source.columns, str(path.relative_to(landing_dir)))
         )
-    try:
-        con.execute("create or replace temp table _stage as " + " union all by name ".join(selects))
-    except duckdb.Error as exc:
-        raise _read_failure(
-            exc,
-            ", ".join(rel_files),
-            "a file looks truncated or corrupt; re-download or re-export it",
-        ) from None
-    _validate_stage(con, source, delivery, landing_dir)
-
-    accounts = delivery.accounts or {
-        a
-        for (a,) in con.execute(
-            "select distinct _billing_account_id from _stage where _billing_period = ?",
-            [delivery.period],
-        ).fetchall()
-    }
-    accounts_list = sorted(accounts)
+    staged = " union all by name ".join(selects)
     load_id = str(uuid.uuid4())
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     table = source.qualified_table
-    currency = source.currency_expr.replace("r.", "") if source.currency_expr else None
-    currencies = f"string_agg(distinct {currency}, ',' order by {currency})" if currency else "null"
-    billed = source.billed_cost_expr.replace("r.", "")
-    files_json = json.dumps(
-        [
-            {"path": str(p.relative_to(landing_dir)), "sha256": delivery.file_hashes[p]}
-            for p in delivery.files
-        ]
-    )
-    scope = "_billing_period = ? and list_contains(?, _billing_account_id)"
+    guard, guard_params = _guard(source, delivery)
     con.execute("begin transaction")
+    open_transaction = True
     try:
-        con.execute(f"delete from {table} where {scope}", [delivery.period, accounts_list])
+        # One pass: every delivered row is read, cast and checked on its way into the raw
+        # table; the first row that fails a check aborts the statement (and the transaction).
+        try:
+            con.execute(
+                f"insert into {table} by name select * exclude (_error), ? as _load_id, "
+                f"?::timestamp as _loaded_at from ({staged}) where {guard}",
+                [load_id, loaded_at, *guard_params],
+            )
+        except duckdb.Error as exc:
+            if _write_failure(exc):
+                raise
+            con.execute("rollback")
+            open_transaction = False
+            if _GUARD_FAILED in str(exc):
+                _explain_bad_rows(con, source, delivery, landing_dir, staged)
+            raise _read_failure(
+                exc,
+                ", ".join(rel_files),
+                "a file looks truncated or corrupt; re-download or re-export it",
+            ) from None
+        units = con.execute(
+            f"select _source_file, _billing_account_id, _billing_period, count(*) "
+            f"from {table} where _load_id = ? group by all",
+            [load_id],
+        ).fetchall()
+        _check_every_file_has_rows({u[0] for u in units}, delivery, landing_dir)
+        accounts = delivery.accounts or {a for _, a, p, _ in units if p == delivery.period}
+        accounts_list = sorted(accounts)
+        scope = "_billing_period = ? and list_contains(?, _billing_account_id)"
+        # The period's previous rows for these accounts go; rows of other periods or accounts
+        # that the files also hold are not part of this delivery.
         con.execute(
-            f"insert into {table} by name select * exclude (_error), ? as _load_id, "
-            f"?::timestamp as _loaded_at from _stage where {scope}",
-            [load_id, loaded_at, delivery.period, accounts_list],
+            f"delete from {table} where {scope} and _load_id <> ?",
+            [delivery.period, accounts_list, load_id],
+        )
+        if any(p != delivery.period or a not in accounts for _, a, p, _ in units):
+            con.execute(
+                f"delete from {table} where _load_id = ? and not ({scope})",
+                [load_id, delivery.period, accounts_list],
+            )
+        currency = source.currency_expr.replace("r.", "") if source.currency_expr else None
+        currencies = (
+            f"string_agg(distinct {currency}, ',' order by {currency})" if currency else "null"
+        )
+        billed = source.billed_cost_expr.replace("r.", "")
+        files_json = json.dumps(
+            [
+                {"path": str(p.relative_to(landing_dir)), "sha256": delivery.file_hashes[p]}
+                for p in delivery.files
+            ]
         )
         con.execute(
             f"""
@@ -427,7 +455,7 @@ def load_delivery(
             select ?, ?, _billing_account_id, _billing_period, ?, ?, ?::json, count(*),
                    coalesce(sum({billed}), 0), {currencies},
                    ?, 'loaded', null
-            from _stage where {scope}
+            from {table} where _load_id = ?
             group by _billing_account_id, _billing_period
             """,
             [
@@ -437,22 +465,85 @@ def load_delivery(
                 fingerprint,
                 files_json,
                 loaded_at,
-                delivery.period,
-                accounts_list,
+                load_id,
             ],
         )
+        rows, total = con.execute(
+            "select coalesce(sum(row_count), 0), coalesce(sum(billed_cost), 0) "
+            "from ingest.ledger where load_id = ?",
+            [load_id],
+        ).fetchone()
         con.execute("commit")
+        open_transaction = False
     except BaseException:
-        con.execute("rollback")
+        if open_transaction:
+            _rollback(con)
         raise
-    rows, total = con.execute(
-        f"select count(*), coalesce(sum({billed}), 0) from _stage where {scope}",
-        [delivery.period, accounts_list],
-    ).fetchone()
-    con.execute("drop table if exists _stage")
     return LoadResult(
-        source.name, delivery.period, "loaded", accounts_list, rows, Decimal(total), rel_files
+        source.name, delivery.period, "loaded", accounts_list, int(rows), Decimal(total), rel_files
     )
+
+
+# Raised (via DuckDB's error()) by the load when a row fails a check; the checks are then rerun
+# over a stage of the delivery to name the first bad row.
+_GUARD_FAILED = "finops: a delivered row failed a check"
+
+
+def _guard(source: Source, delivery: Delivery) -> tuple[str, list[object]]:
+    """A filter over the staged rows that is true for a good row and raises for a bad one:
+    the same checks as `_validate_stage`, in one expression."""
+    bad = [
+        "_error is not null",
+        "_billing_account_id is null",
+        "_billing_period is null",
+    ]
+    params: list[object] = []
+    if source.currency_expr:
+        currency = source.currency_expr.replace("r.", "")
+        bad.append(f"not list_contains(?, upper(trim({currency})))")
+        params.append(sorted(ISO_4217))
+    bad += [condition for condition, _, _ in source.row_checks]
+    if delivery.kind != "plain":
+        bad.append("_billing_period <> ?")
+        params.append(delivery.period)
+    # A NULL condition counts as false, as it would in a WHERE clause of its own.
+    conditions = " or ".join(f"coalesce({c}, false)" for c in bad)
+    return (
+        f"case when {conditions} then error({quote_literal(_GUARD_FAILED)}) else true end",
+        params,
+    )
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure; a connection DuckDB invalidated (disk full) has nothing to
+    roll back, and the original error is the one to report."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")
+
+
+def _explain_bad_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    delivery: Delivery,
+    landing_dir: Path,
+    staged: str,
+) -> None:
+    """Stage the delivery and name its first bad row (raises IngestError)."""
+    try:
+        con.execute("create or replace temp table _stage as " + staged)
+        _validate_stage(con, source, delivery, landing_dir)
+    finally:
+        con.execute("drop table if exists _stage")
+
+
+def _check_every_file_has_rows(counted: set[str], delivery: Delivery, landing_dir: Path) -> None:
+    for path in delivery.files:
+        if str(path.relative_to(landing_dir)) not in counted:
+            raise IngestError(
+                "the file has no data rows",
+                file=path,
+                hint="an export with a header only; re-export it",
+            )
 
 
 def _validate_stage(
@@ -462,14 +553,7 @@ def _validate_stage(
         return landing_dir / rel
 
     per_file = con.execute("select _source_file, count(*) from _stage group by 1").fetchall()
-    counted = {f for f, _ in per_file}
-    for path in delivery.files:
-        if str(path.relative_to(landing_dir)) not in counted:
-            raise IngestError(
-                "the file has no data rows",
-                file=path,
-                hint="an export with a header only; re-export it",
-            )
+    _check_every_file_has_rows({f for f, _ in per_file}, delivery, landing_dir)
     bad = con.execute(
         "select _source_file, _row_number, _error from _stage where _error is not null "
         "order by _source_file, _row_number limit 1"
@@ -560,20 +644,20 @@ def ingest_source(
                 message=str(exc),
             )
             _record_failure(con, result)
-        except duckdb.FatalException as exc:
-            # Disk full, file size limit, I/O error: DuckDB invalidates the connection and the
-            # uncommitted delivery is gone. Nothing more can be written in this run: stop here.
-            results.append(
-                LoadResult(
-                    source.name,
-                    delivery.period,
-                    "failed",
-                    sorted(delivery.accounts or []),
-                    message=_unwritable(exc),
-                )
-            )
-            raise IngestFailed(results) from None
         except duckdb.Error as exc:
+            if _write_failure(exc):
+                # Disk full, file size limit, I/O error: the uncommitted delivery is gone (DuckDB
+                # may have invalidated the connection). Nothing more can be written: stop here.
+                results.append(
+                    LoadResult(
+                        source.name,
+                        delivery.period,
+                        "failed",
+                        sorted(delivery.accounts or []),
+                        message=_unwritable(exc),
+                    )
+                )
+                raise IngestFailed(results) from None
             result = LoadResult(
                 source.name,
                 delivery.period,
@@ -596,7 +680,16 @@ def ingest_source(
     return results
 
 
-def _unwritable(exc: duckdb.FatalException) -> str:
+def _write_failure(exc: duckdb.Error) -> bool:
+    """The warehouse could not be written: DuckDB invalidated the database, or a commit (its
+    write-ahead log) or a write of new rows failed."""
+    text = str(exc)
+    return isinstance(exc, duckdb.FatalException) or any(
+        marker in text for marker in ("Failed to commit", "Could not write file")
+    )
+
+
+def _unwritable(exc: duckdb.Error) -> str:
     text = str(exc)
     original = re.search(r'Original error: "(.*)"', text)
     reason = original[1] if original else text.splitlines()[0]

@@ -182,12 +182,16 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
                 else:
                     _flatten_type(name, quote_ident(name), type_name, fields)
         else:
+            # One json_extract_string with a list of paths parses each line once (one call per
+            # path would parse it once per field).
             base = f"read_ndjson_objects({_sql_path(path)})"
-            from_sql = f"(select row_number() over () as _row_number, json from {base})"
-            fields = {}
-            for key in _json_keys(path):
-                json_path = quote_literal("$." + ".".join(f'"{p}"' for p in key.split(".")))
-                fields[key] = f"json_extract_string(json, {json_path})"
+            keys = _json_keys(path)
+            paths = [quote_literal("$." + ".".join(f'"{p}"' for p in k.split("."))) for k in keys]
+            from_sql = (
+                f"(select row_number() over () as _row_number, "
+                f"json_extract_string(json, [{', '.join(paths)}]) as _json_values from {base})"
+            )
+            fields = {key: f"_json_values[{i + 1}]" for i, key in enumerate(keys)}
     except IngestError:
         raise
     except duckdb.Error as exc:
