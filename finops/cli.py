@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     started = time.monotonic()
-    outcome = run_pipeline(settings, args.period or None, progress=_say)
+    outcome = run_pipeline(settings, args.period or None, progress=_say, force=args.force)
     if settings.duckdb_path.exists():
         _say(format_summary(raw_summary(settings)))
     if not outcome.success:
@@ -379,7 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         "run the whole pipeline in-process through Dagster",
         "Materialize every asset (ingestion and everything downstream) for the given billing "
-        "periods, exactly as the daily schedule does. Default: every period in landing.",
+        "periods, exactly as the daily schedule does. Default: every period in landing. When "
+        "nothing changed since the last complete run (every delivery loaded unchanged, the dbt "
+        "build current, the outputs published after it) it says so and stops within seconds, "
+        "without starting a Dagster run.",
     )
     p.add_argument(
         "--period",
@@ -387,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_month,
         metavar="YYYY-MM",
         help="only this billing period (repeatable)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run through Dagster even when nothing changed (checks run again, unchanged raw "
+        "partitions still report their earlier validation)",
     )
     p.set_defaults(func=cmd_run)
 

@@ -7,6 +7,7 @@ same asset definitions, so a CLI run and a scheduled run produce the same tables
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,29 +59,74 @@ class RunOutcome:
     failures: list[str]
     checks: list[CheckOutcome] = field(default_factory=list)
     materialized: list[str] = field(default_factory=list)  # asset keys, e.g. bi/finops_bi_duckdb
+    # set when the run stopped before Dagster because nothing changed: why
+    nothing_changed: str | None = None
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
         return [c for c in self.checks if not c.passed]
 
 
+def nothing_to_do(settings: Settings, periods: list[str]) -> str | None:
+    """Why a run of `periods` would change nothing, or None when it has work to do.
+
+    Nothing to do means: no delivery in landing differs from what is loaded (nor fails to be
+    indexed), the last complete dbt build is current (same project, nothing loaded, closed or
+    reopened since: `plan_build` would skip), and the BI file was published after that build.
+    A previous run that failed anywhere leaves one of these false, so it is retried.
+    """
+    from finops.ingest.pending import pending_deliveries
+    from finops.publish import BI_FILE_NAME
+    from finops.transform import last_build_time, plan_build
+    from finops.warehouse import write_lock
+
+    if not settings.duckdb_path.exists() or pending_deliveries(settings, periods):
+        return None
+    with write_lock(settings.duckdb_path):
+        con = connect_reader(settings)
+        try:
+            plan = plan_build(con, periods)
+        finally:
+            con.close()
+    if not plan.skip:
+        return None
+    built = last_build_time(settings)
+    bi_file = settings.output_dir / BI_FILE_NAME
+    if built is None or not bi_file.exists():
+        return None
+    published = dt.datetime.fromtimestamp(bi_file.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    if published < built:
+        return None
+    return f"every delivery is loaded unchanged and {plan.reason}"
+
+
 def run_pipeline(
     settings: Settings,
     periods: list[str] | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunOutcome:
-    """Materialize every asset for the given billing periods (default: all in landing)."""
+    """Materialize every asset for the given billing periods (default: all in landing).
+
+    When nothing changed since the last complete run (`nothing_to_do`), no Dagster run is
+    started (unless `force`): a no-op rerun reads file stats and the state tables only.
+    """
+    say = progress or (lambda _msg: None)
+    periods = sorted(periods) if periods else periods_in_landing(settings)
+    if not periods:
+        say(f"nothing to do: no deliveries under {settings.landing_dir}")
+        return RunOutcome(True, [], [])
+    if not force and (reason := nothing_to_do(settings, periods)):
+        say(f"nothing to do for {periods[0]}..{periods[-1]}: {reason} (`--force` runs anyway)")
+        return RunOutcome(True, periods, [], nothing_changed=reason)
+
+    # Dagster and the dbt manifest take seconds to load: only once there is work to do.
     import dagster as dg
 
     from orchestration.definitions import defs
     from orchestration.defs.automation.definitions import PIPELINE_JOB_NAME
     from orchestration.lib.landing_watch import partition_range_tags
 
-    say = progress or (lambda _msg: None)
-    periods = sorted(periods) if periods else periods_in_landing(settings)
-    if not periods:
-        say(f"nothing to do: no deliveries under {settings.landing_dir}")
-        return RunOutcome(True, [], [])
     say(
         f"running job {PIPELINE_JOB_NAME} for {len(periods)} billing period(s) "
         f"{periods[0]}..{periods[-1]} through Dagster (in-process; ingestion, dbt, checks)"

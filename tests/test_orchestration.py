@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from finops.config import Settings
-from finops.pipeline import run_pipeline
+from finops.pipeline import nothing_to_do, run_pipeline
 from tests import builders as b
 from tests.conftest import query
 
@@ -121,3 +121,19 @@ def test_whole_graph_on_generated_data_passes_every_blocking_check(settings: Set
     assert query(
         settings, "select count(*) from marts.invoice_reconciliation where not is_reconciled"
     ) == [(0,)]
+
+    # A rerun with nothing changed stops before Dagster: no run is created, nothing is read.
+    instance = dg.DagsterInstance.get()
+    runs_before = len(instance.get_run_records())
+    again = run_pipeline(settings)
+    assert again.success and again.nothing_changed, again
+    assert again.materialized == [] and again.checks == []
+    assert len(instance.get_run_records()) == runs_before
+    # ... but it has work to do as soon as anything is behind: outputs gone, or a new delivery.
+    bi_file = settings.output_dir / "finops_bi.duckdb"
+    bi_file.rename(bi_file.with_suffix(".moved"))
+    assert nothing_to_do(settings, again.periods) is None
+    bi_file.with_suffix(".moved").rename(bi_file)
+    assert nothing_to_do(settings, again.periods)
+    b.write_cur2_delivery(settings.landing_dir / "aws", "2025-02", "exec-restated", ["1.00"])
+    assert nothing_to_do(settings, again.periods) is None

@@ -1,0 +1,53 @@
+"""What a run would load, without loading it: the no-op check of `finops run`.
+
+A delivery is pending when its files' content (SHA-256, cached by path, size and mtime) differs
+from the latest load of its billing accounts in `ingest.ledger`: exactly the test ingestion uses
+to skip unchanged deliveries (`delivery_unchanged`). Files that cannot even be indexed are
+pending too: a run must report them. Nothing is read beyond file stats for files already hashed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from finops.config import Settings
+from finops.ingest.landing import Delivery
+from finops.ingest.loader import _hash_cached, _latest_fingerprints, discover, ensure_raw_table
+from finops.ingest.sources import SOURCES, Source
+from finops.warehouse import connect_writer
+
+
+def delivery_unchanged(
+    con: duckdb.DuckDBPyConnection, source: Source, delivery: Delivery, landing_dir: Path
+) -> tuple[bool, str, dict[str, str]]:
+    """(unchanged, fingerprint, latest fingerprint per account) of one delivery."""
+    for path in delivery.files:
+        if path not in delivery.file_hashes:
+            delivery.file_hashes[path] = _hash_cached(con, path, landing_dir)
+    fingerprint = delivery.fingerprint(landing_dir)
+    latest = _latest_fingerprints(con, source.name, delivery.period)
+    unchanged = bool(delivery.accounts) and all(
+        latest.get(a) == fingerprint for a in delivery.accounts
+    )
+    return unchanged, fingerprint, latest
+
+
+def pending_deliveries(settings: Settings, periods: list[str] | None = None) -> list[str]:
+    """'<source> <period>: <why>' for every delivery a run of `periods` would load or reject."""
+    wanted = set(periods) if periods is not None else None
+    pending: list[str] = []
+    with connect_writer(settings) as con:  # the hash cache is written; raw data is not
+        for source in SOURCES.values():
+            ensure_raw_table(con, source)
+            found = discover(con, source, settings.landing_dir)
+            for period, exc in found.file_errors:
+                if wanted is None or period == "?" or period in wanted:
+                    pending.append(f"{source.name} {period}: {exc}")
+            for delivery in found.deliveries:
+                if wanted is not None and delivery.period not in wanted:
+                    continue
+                if not delivery_unchanged(con, source, delivery, settings.landing_dir)[0]:
+                    pending.append(f"{source.name} {delivery.period}: new or changed delivery")
+    return pending
