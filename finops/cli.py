@@ -154,6 +154,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         publish(
             settings,
             dbt_docs=not args.no_docs,
+            full=args.full,
             # the builds found in dbt_project/target are Dagster's: dbt saw this environment
             dbt_environ={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"},
             progress=lambda m: _say("    " + m),
@@ -440,12 +441,18 @@ def build_parser() -> argparse.ArgumentParser:
         "republish the BI file, exports, team extracts and dbt docs",
         "Publish the current marts of the warehouse under FINOPS_OUTPUT_DIR without running "
         "the pipeline (`finops run` publishes after every run): finops_bi.duckdb (every mart, "
-        "views, comments, _publish_info), exports/ (Parquet by billing period + CSV), "
+        "views, comments, _publish_info), exports/ (Parquet and CSV by billing period), "
         "teams/<team>/ (each team's rows) and dbt_docs/index.html. Each output is replaced "
         "atomically; readers see the old or the new version. See docs/publish.md.",
     )
     p.add_argument(
         "--no-docs", action="store_true", help="skip the dbt docs site (saves a few seconds)"
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="rewrite every output from the warehouse (default: only the billing periods dbt "
+        "rebuilt since the last publish; see docs/publish.md)",
     )
     p.set_defaults(func=cmd_publish)
 

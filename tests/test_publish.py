@@ -33,6 +33,7 @@ from finops.publish import (
     team_folder,
 )
 from finops.publish.bi import VIEWS
+from finops.publish.dbt_docs import docs_current
 from finops.publish.extracts import (
     TEAM_COLUMN_EXCEPTIONS,
     TEAM_PERIOD_FILES,
@@ -330,6 +331,10 @@ def test_dbt_docs_site_shows_the_exposures(year_warehouse, tmp_path: Path) -> No
     assert "CATALOG.JSON INLINE DATA" not in html  # the catalog is inlined, not fetched
     assert "MANIFEST.JSON INLINE DATA" not in html
     assert "fct_allocated_cost" in html
+    # Runs skip the rebuild while the project is the one the site was built from.
+    assert docs_current(settings)
+    (page.parent / ".project_fingerprint").write_text("an older project\n")
+    assert not docs_current(settings)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from finops.publish import (
     team_column,
 )
 from finops.publish.bi import MARTS_SCHEMA
+from finops.publish.dbt_docs import docs_current
 from orchestration.defs.dbt.assets import DBT_PROJECT
 from orchestration.lib.dbt import dbt_env
 from orchestration.lib.resources import FinopsSettings
@@ -211,9 +212,17 @@ def dbt_docs(context: dg.AssetExecutionContext, finops: FinopsSettings) -> dg.Ma
     if os.environ.get("FINOPS_DBT_DOCS", "on") == "off":
         context.log.info("FINOPS_DBT_DOCS=off: dbt docs site not rebuilt (`finops publish` does)")
         return dg.MaterializeResult(metadata={"skipped": "FINOPS_DBT_DOCS=off"})
+    settings = finops.settings()
+    if docs_current(settings):
+        context.log.info("dbt docs site current: the dbt project is unchanged since it was built")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(settings.output_dir / "dbt_docs/index.html")),
+                "skipped": "dbt project unchanged since the site was built",
+            }
+        )
     dbt_run = bi_inputs(_this_runs_dbt_artifacts(context)).dbt_run
     artifacts = Path(dbt_run.artifacts) if dbt_run.artifacts else None
-    settings = finops.settings()
     # the environment dagster-dbt gave `dbt build`, so dbt reuses its partial parse
     environ = dbt_env(settings.duckdb_path)
     page = publish_dbt_docs(settings, dbt_artifacts=artifacts, dbt_environ=environ)
