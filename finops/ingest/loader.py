@@ -1,9 +1,11 @@
-"""Load deliveries into raw tables: stage, validate, then replace the period in one transaction.
+"""Load deliveries into raw tables: read, check and replace the period in one transaction.
 
-The order matters for "bad input loses nothing": a delivery is read completely into a temporary
-stage table and checked (row-level cast errors, billing account and period, currency codes,
-row count) before anything in `raw` is touched. Only then, in one transaction, the stage replaces
-exactly the (source, billing account, billing period) units it states, and the ledger records it.
+"Bad input loses nothing": a delivery is read in one pass, cast and checked row by row (row-level
+cast errors, billing account and period, currency codes, impossible rows) on its way into the raw
+table, inside a transaction that also deletes the (source, billing account, billing period) units
+it replaces and records the ledger entry. The first bad row aborts the statement and the
+transaction is rolled back, so `raw` is as before; only then is the delivery staged in a
+temporary table to name that row (staging every delivery first wrote each row twice).
 """
 
 from __future__ import annotations
