@@ -361,19 +361,31 @@ def _split_error(text: str) -> tuple[str | None, str]:
     return (column, message) if message else (None, text)
 
 
+def delivery_unchanged(
+    con: duckdb.DuckDBPyConnection, source: Source, delivery: Delivery, landing_dir: Path
+) -> tuple[bool, str, dict[str, str]]:
+    """(unchanged, fingerprint, latest fingerprint per account) of one delivery: unchanged when
+    every billing account it states was last loaded from exactly these files (by SHA-256)."""
+    for path in delivery.files:
+        if path not in delivery.file_hashes:
+            delivery.file_hashes[path] = _hash_cached(con, path, landing_dir)
+    fingerprint = delivery.fingerprint(landing_dir)
+    latest = _latest_fingerprints(con, source.name, delivery.period)
+    unchanged = bool(delivery.accounts) and all(
+        latest.get(a) == fingerprint for a in delivery.accounts
+    )
+    return unchanged, fingerprint, latest
+
+
 def load_delivery(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     delivery: Delivery,
     landing_dir: Path,
 ) -> LoadResult:
-    for path in delivery.files:
-        if path not in delivery.file_hashes:
-            delivery.file_hashes[path] = _hash_cached(con, path, landing_dir)
-    fingerprint = delivery.fingerprint(landing_dir)
+    unchanged, fingerprint, latest = delivery_unchanged(con, source, delivery, landing_dir)
     rel_files = [str(p.relative_to(landing_dir)) for p in delivery.files]
-    latest = _latest_fingerprints(con, source.name, delivery.period)
-    if delivery.accounts and all(latest.get(a) == fingerprint for a in delivery.accounts):
+    if unchanged:
         return LoadResult(
             source.name, delivery.period, "unchanged", sorted(delivery.accounts), files=rel_files
         )
