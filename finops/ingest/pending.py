@@ -2,36 +2,16 @@
 
 A delivery is pending when its files' content (SHA-256, cached by path, size and mtime) differs
 from the latest load of its billing accounts in `ingest.ledger`: exactly the test ingestion uses
-to skip unchanged deliveries (`delivery_unchanged`). Files that cannot even be indexed are
+to skip unchanged deliveries (`loader.delivery_unchanged`). Files that cannot even be indexed are
 pending too: a run must report them. Nothing is read beyond file stats for files already hashed.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
-
 from finops.config import Settings
-from finops.ingest.landing import Delivery
-from finops.ingest.loader import _hash_cached, _latest_fingerprints, discover, ensure_raw_table
-from finops.ingest.sources import SOURCES, Source
+from finops.ingest.loader import delivery_unchanged, discover, ensure_raw_table
+from finops.ingest.sources import SOURCES
 from finops.warehouse import connect_writer
-
-
-def delivery_unchanged(
-    con: duckdb.DuckDBPyConnection, source: Source, delivery: Delivery, landing_dir: Path
-) -> tuple[bool, str, dict[str, str]]:
-    """(unchanged, fingerprint, latest fingerprint per account) of one delivery."""
-    for path in delivery.files:
-        if path not in delivery.file_hashes:
-            delivery.file_hashes[path] = _hash_cached(con, path, landing_dir)
-    fingerprint = delivery.fingerprint(landing_dir)
-    latest = _latest_fingerprints(con, source.name, delivery.period)
-    unchanged = bool(delivery.accounts) and all(
-        latest.get(a) == fingerprint for a in delivery.accounts
-    )
-    return unchanged, fingerprint, latest
 
 
 def pending_deliveries(settings: Settings, periods: list[str] | None = None) -> list[str]:
