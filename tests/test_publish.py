@@ -570,6 +570,11 @@ def test_finops_publish_command(small: Settings, monkeypatch, capsys) -> None:
         Decimal("49.615"),
     )
     con.close()
+    # --full rewrites every output, whatever the dbt builds since the last publish
+    before = (small.output_dir / BI_FILE_NAME).stat().st_ino
+    assert main(["publish", "--no-docs", "--full"]) == 0
+    assert "full" in capsys.readouterr().out
+    assert (small.output_dir / BI_FILE_NAME).stat().st_ino != before
 
     monkeypatch.setenv("FINOPS_DUCKDB_PATH", str(small.duckdb_path.parent / "missing.duckdb"))
     assert main(["publish", "--no-docs"]) == 1
