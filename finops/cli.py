@@ -123,9 +123,7 @@ def _say_outputs(settings: Settings, outcome) -> None:
 
 def _nothing_changed(settings: Settings) -> str:
     """The no-op rerun's message: what is current, and whether the outputs are behind."""
-    import datetime as dt
-
-    from finops.publish import BI_FILE_NAME
+    from finops.publish import outputs_behind
     from finops.transform import last_build_time
 
     built = last_build_time(settings)
@@ -133,14 +131,9 @@ def _nothing_changed(settings: Settings) -> str:
     if built is None:
         return message
     message += f" ({built:%Y-%m-%d %H:%M} UTC): the marts are current"
-    bi_file = settings.output_dir / BI_FILE_NAME
-    published = (
-        dt.datetime.fromtimestamp(bi_file.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-        if bi_file.exists()
-        else None
-    )
-    if published is None or published < built:
-        return message + "; the outputs are older than that build: run `finops publish`"
+    behind = outputs_behind(settings, built)
+    if behind:
+        return message + f"; {', '.join(behind)} not published from it: run `finops publish`"
     return message + " and so are the outputs"
 
 

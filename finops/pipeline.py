@@ -7,7 +7,6 @@ same asset definitions, so a CLI run and a scheduled run produce the same tables
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,11 +71,12 @@ def nothing_to_do(settings: Settings, periods: list[str]) -> str | None:
 
     Nothing to do means: no delivery in landing differs from what is loaded (nor fails to be
     indexed), the last complete dbt build is current (same project, nothing loaded, closed or
-    reopened since: `plan_build` would skip), and the BI file was published after that build.
+    reopened since: `plan_build` would skip), and the BI file, exports and team extracts reflect
+    that build (their publish marks, `finops.publish.outputs_behind`).
     A previous run that failed anywhere leaves one of these false, so it is retried.
     """
     from finops.ingest.pending import pending_deliveries
-    from finops.publish import BI_FILE_NAME
+    from finops.publish import outputs_behind
     from finops.transform import last_build_time, plan_build
     from finops.warehouse import write_lock
 
@@ -91,11 +91,7 @@ def nothing_to_do(settings: Settings, periods: list[str]) -> str | None:
     if not plan.skip:
         return None
     built = last_build_time(settings)
-    bi_file = settings.output_dir / BI_FILE_NAME
-    if built is None or not bi_file.exists():
-        return None
-    published = dt.datetime.fromtimestamp(bi_file.stat().st_mtime, dt.UTC).replace(tzinfo=None)
-    if published < built:
+    if built is None or outputs_behind(settings, built):
         return None
     return f"every delivery is loaded unchanged and {plan.reason}"
 

@@ -135,5 +135,10 @@ def test_whole_graph_on_generated_data_passes_every_blocking_check(settings: Set
     assert nothing_to_do(settings, again.periods) is None
     bi_file.with_suffix(".moved").rename(bi_file)
     assert nothing_to_do(settings, again.periods)
+    exports_state = settings.output_dir / "exports" / "_publish_state.json"
+    exports_state.rename(exports_state.with_suffix(".moved"))  # exports never finished
+    assert nothing_to_do(settings, again.periods) is None
+    exports_state.with_suffix(".moved").rename(exports_state)
+    assert nothing_to_do(settings, again.periods)
     b.write_cur2_delivery(settings.landing_dir / "aws", "2025-02", "exec-restated", ["1.00"])
     assert nothing_to_do(settings, again.periods) is None

@@ -17,6 +17,7 @@ assets in orchestration/defs/publish call them one by one); `publish` runs them 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from finops.publish.bi import (
     manifest_docs,
     period_incremental_marts,
     publish_bi_file,
+    read_live,
 )
 from finops.publish.dbt_docs import DBT_DOCS_DIR, publish_dbt_docs
 from finops.publish.extracts import (
@@ -45,6 +47,7 @@ from finops.publish.extracts import (
     team_column,
     team_folder,
 )
+from finops.publish.state import parse_mark, read_state_file
 
 __all__ = [
     "BI_FILE_NAME",
@@ -56,6 +59,7 @@ __all__ = [
     "PublishResult",
     "bi_inputs",
     "describe",
+    "outputs_behind",
     "outputs_lines",
     "publish",
     "publish_bi_file",
@@ -172,3 +176,24 @@ def outputs_lines(settings: Settings) -> list[str]:
         (out / "data_docs" / "index.html", "data quality docs"),
     ]
     return [f"{label + ':':<25} {path}" for path, label in entries if path.exists()]
+
+
+def outputs_behind(settings: Settings, built: dt.datetime) -> list[str]:
+    """The published outputs that do not reflect the dbt build finished at `built`: missing, or
+    their publish mark (finops.publish.state) is older. [] when all three are current."""
+    out = settings.output_dir
+    live = read_live(out / BI_FILE_NAME)
+    behind = []
+    if (
+        live is None
+        or live.source != str(settings.duckdb_path)
+        or not live.mark
+        or live.mark < built
+    ):
+        behind.append(BI_FILE_NAME)
+    for name in (EXPORTS_DIR, TEAMS_DIR):
+        state = read_state_file(out / name)
+        mark = parse_mark(state.get("dbt_built_at")) if state else None
+        if mark is None or mark < built:
+            behind.append(name)
+    return behind
