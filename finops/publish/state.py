@@ -27,7 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-BUILD_STATE_TABLE = "main.dbt_build_state"  # in the warehouse (finops.transform)
+# the warehouse's record of complete dbt builds (finops.transform.record_build)
+from finops.transform import STATE_TABLE as BUILD_STATE_TABLE
+
 BUILDS_TABLE = "_publish_builds"  # in the BI file
 STATE_FILE = "_publish_state.json"  # in exports/ and teams/
 STATE_FORMAT = 1  # bump when the layout of exports/ or teams/ changes: forces a full publish
