@@ -47,7 +47,7 @@ from finops.publish.extracts import (
     team_column,
     team_folder,
 )
-from finops.publish.state import parse_mark, read_state_file
+from finops.publish.state import CURRENT, FULL, INCREMENTAL, parse_mark, read_state_file
 
 __all__ = [
     "BI_FILE_NAME",
@@ -159,9 +159,9 @@ def publish(
 
 def describe(result: BiFile | ExportSummary | TeamSummary) -> str:
     """'full', 'incremental: 2025-12' or 'up to date' for progress lines and metadata."""
-    if result.mode == "incremental":
-        return f"incremental: {result.periods}"
-    return "up to date" if result.mode == "current" else "full"
+    if result.mode == INCREMENTAL:
+        return f"{INCREMENTAL}: {result.periods}"
+    return "up to date" if result.mode == CURRENT else FULL
 
 
 def outputs_lines(settings: Settings) -> list[str]:
