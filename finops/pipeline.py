@@ -122,12 +122,13 @@ def run_pipeline(
     from orchestration.definitions import defs
     from orchestration.defs.automation.definitions import PIPELINE_JOB_NAME
     from orchestration.lib.landing_watch import partition_range_tags
+    from orchestration.lib.storage import fewer_fsyncs
 
     say(
         f"running job {PIPELINE_JOB_NAME} for {len(periods)} billing period(s) "
         f"{periods[0]}..{periods[-1]} through Dagster (in-process; ingestion, dbt, checks)"
     )
-    dagster_home()
+    home = dagster_home()
     instance = dg.DagsterInstance.get()
     # The very job the schedule and the sensor launch, so a CLI run and a scheduled run agree.
     job = defs.resolve_job_def(PIPELINE_JOB_NAME)
@@ -141,6 +142,7 @@ def run_pipeline(
         open(log_path, "w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
         docs_env,
+        fewer_fsyncs(home),
     ):
         result = job.execute_in_process(
             instance=instance,
