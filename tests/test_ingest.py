@@ -148,6 +148,43 @@ def test_cur2_ledger_records_each_load(settings: Settings) -> None:
     ]
 
 
+def test_restatements_leave_no_wal_and_compact_only_when_deleted_rows_pile_up(
+    settings: Settings,
+) -> None:
+    def stored_and_live() -> tuple[int, int]:
+        return query(
+            settings,
+            "select estimated_size, (select count(*) from raw.aws_cur2_line_items) "
+            "from duckdb_tables() where table_name = 'aws_cur2_line_items'",
+        )[0]
+
+    aws = settings.landing_dir / "aws"
+    b.write_cur2_delivery(aws, "2025-01", "exec-1", ["1.00"] * 10)
+    b.write_cur2_delivery(aws, "2025-02", "exec-1", ["2.00"] * 30)
+    ingest(settings)
+    assert stored_and_live() == (40, 40)
+
+    # January restated: 10 of the 50 stored rows are deleted (20 %), which a checkpoint does not
+    # rewrite the table for; the data is whole and checkpointed (no write-ahead log left).
+    b.write_cur2_delivery(aws, "2025-01", "exec-2", ["1.50"] * 10)
+    ingest(settings)
+    assert stored_and_live() == (50, 40)
+    assert not settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal").exists()
+    assert totals(settings, "aws_cur2_line_items", "line_item_unblended_cost") == {
+        "2025-01": (10, Decimal("15.00")),
+        "2025-02": (30, Decimal("60.00")),
+    }
+
+    # February restated too: 40 of 80 stored rows deleted (over 25 %): the checkpoint compacts.
+    b.write_cur2_delivery(aws, "2025-02", "exec-2", ["2.50"] * 30)
+    ingest(settings)
+    assert stored_and_live() == (40, 40)
+    assert totals(settings, "aws_cur2_line_items", "line_item_unblended_cost") == {
+        "2025-01": (10, Decimal("15.00")),
+        "2025-02": (30, Decimal("75.00")),
+    }
+
+
 def test_cur2_file_without_manifest_is_read_as_a_plain_delivery(settings: Settings) -> None:
     aws = settings.landing_dir / "aws"
     b.write_cur2_delivery(aws, "2025-04", "exec-1", ["7.00"], write_manifest=False)
