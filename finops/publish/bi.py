@@ -490,6 +490,14 @@ def build_bi_file(
                     where = plan.where()
                     con.execute(f"delete from {target} where {where}")
                     con.execute(f"insert into {target} select * from {source} where {where}")
+                elif by_period:
+                    # One period's rows in their own row groups: a later publish that replaces
+                    # that period rewrites those row groups only, not every one of the table
+                    # (the warehouse's rows come in no particular order).
+                    con.execute(
+                        f"create or replace table {target} as "
+                        f"select * from {source} order by {PERIOD_COLUMN}"
+                    )
                 else:
                     con.execute(f"create or replace table {target} as select * from {source}")
                 if by_period:
