@@ -94,8 +94,15 @@ def _release_duckdb() -> None:
                 environment.close()
 
 
-def run_dbt(settings: Settings, args: Sequence[str], *, check: bool = True) -> dbtRunnerResult:
-    """Invoke dbt with `args` (e.g. ["build", "--select", "marts"]) on the settings' warehouse.
+def run_dbt(
+    settings: Settings,
+    args: Sequence[str],
+    *,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> dbtRunnerResult:
+    """Invoke dbt with `args` (e.g. ["build", "--select", "marts"]) on the settings' warehouse,
+    with `env` added to the environment (e.g. `billing_period_env("2025-03", "2025-03")`).
 
     Raises DbtFailed with the failing nodes and their messages when dbt does not succeed
     (unless check=False); returns dbt's result either way.
@@ -110,7 +117,7 @@ def run_dbt(settings: Settings, args: Sequence[str], *, check: bool = True) -> d
         "--profiles-dir",
         str(PROFILES_DIR),
     ]
-    with _environment(dbt_environment(settings)):
+    with _environment({**dbt_environment(settings), **(env or {})}):
         try:
             result = dbtRunner().invoke(full_args)
         finally:
@@ -146,6 +153,8 @@ def build(
 # --- incremental builds by billing period ------------------------------------------------------
 
 STATE_TABLE = "main.dbt_build_state"
+BILLING_PERIOD_FROM_ENV = "FINOPS_BILLING_PERIOD_FROM"
+BILLING_PERIOD_TO_ENV = "FINOPS_BILLING_PERIOD_TO"
 _PROJECT_INPUTS = ("models", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
 _PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv", ".py")
 
@@ -197,25 +206,39 @@ class BuildPlan:
     reason: str
 
     def dbt_args(self) -> list[str]:
-        """`dbt build` arguments for this plan (the caller adds its selection)."""
-        import json
-
+        """`dbt build` arguments for this plan (the caller adds its selection); the periods go
+        in the environment (`dbt_env()`), not in `--vars`: vars are part of dbt's partial-parse
+        state, so a new range would re-parse the whole project (several seconds) every run."""
         if self.full_refresh:
             return ["build", "--full-refresh"]
         # Seeds and unit tests depend only on files in the fingerprint, unchanged since the last
         # complete build (which loaded the seeds and passed the unit tests): not run again.
         return [
             "build",
-            "--vars",
-            json.dumps(
-                {"billing_period_from": self.periods[0], "billing_period_to": self.periods[-1]}
-            ),
             # not `--exclude`: dagster-dbt rewrites the selection flags and splits their values
             "--exclude-resource-type",
             "seed",
             "--exclude-resource-type",
             "unit_test",
         ]
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment dbt reads the periods from (macros/billing_periods.sql); empty values
+        (every period) on a full refresh."""
+        if self.full_refresh or not self.periods:
+            return billing_period_env(None, None)
+        return billing_period_env(self.periods[0], self.periods[-1])
+
+
+def billing_period_env(first: str | None, last: str | None) -> dict[str, str]:
+    """FINOPS_BILLING_PERIOD_FROM / _TO for a dbt build of billing periods first..last
+    ('YYYY-MM'); None, None: every period. The macros read them only at execution, so they are
+    not part of dbt's partial-parse state (vars are); `--vars '{billing_period_from: ...}'` by
+    hand still works and wins."""
+    return {
+        BILLING_PERIOD_FROM_ENV: first or "",
+        BILLING_PERIOD_TO_ENV: (last or first or "") if first else "",
+    }
 
 
 # What changes the marts besides the project: loads into raw (ingest.ledger) and month close /

@@ -2,9 +2,10 @@
 
 The scenario is the daily one: a warehouse built from three months whose last month is delivered
 month-to-date; the next day the provider restates that month with one more day. Only the changed
-files land, ingestion replaces the month, and dbt rebuilds only that billing period (vars
-billing_period_from / billing_period_to, as Dagster passes a partition range). A full refresh of
-the same raw data must give identical marts (`except all` both ways, every column, every mart),
+files land, ingestion replaces the month, and dbt rebuilds only that billing period (env
+FINOPS_BILLING_PERIOD_FROM / _TO, as Dagster passes a partition range; the middle-month test
+passes its range as vars billing_period_from / _to, as by hand). A full refresh of the same
+raw data must give identical marts (`except all` both ways, every column, every mart),
 and a rerun with nothing new must leave the ledger and the marts unchanged.
 """
 
@@ -21,7 +22,7 @@ import pytest
 from finops.config import Settings
 from finops.generate import generate
 from finops.ingest import ingest
-from finops.transform import plan_build, record_build, run_dbt
+from finops.transform import billing_period_env, plan_build, record_build, run_dbt
 from tests.warehouses import dbt_args
 
 # The marts this guard covers and everything upstream of them (new marts elsewhere have their
@@ -48,9 +49,11 @@ SELECT = " ".join(f"+{m}" for m in MARTS)
 LOOK_BACK_MARTS = ["optimization_opportunities", "cost_anomalies"]
 
 
-def _dbt_run(settings: Settings, workdir: Path, *extra: str) -> dict[str, str]:
+def _dbt_run(
+    settings: Settings, workdir: Path, *extra: str, env: dict[str, str] | None = None
+) -> dict[str, str]:
     args = ["build", "--select", SELECT, "--resource-type", "model", "--resource-type", "seed"]
-    result = run_dbt(settings, dbt_args(workdir, *args, *extra))
+    result = run_dbt(settings, dbt_args(workdir, *args, *extra), env=env)
     return {r.node.name: str(r.status) for r in result.result.results}
 
 
@@ -137,9 +140,9 @@ def test_incremental_build_of_a_restated_month_equals_a_full_build_and_a_noop_ch
     loaded = [r for r in ingest(settings) if r.status == "loaded"]
     assert loaded and {r.period for r in loaded} == {"2025-02"}
 
-    # Incremental: only February is rebuilt (what a Dagster run for partition 2025-02 passes).
-    periods = json.dumps({"billing_period_from": "2025-02", "billing_period_to": "2025-02"})
-    _dbt_run(settings, tmp_path / "dbt2", "--vars", periods)
+    # Incremental: only February is rebuilt, with the range in the environment as the Dagster
+    # asset passes it (FINOPS_BILLING_PERIOD_FROM / _TO; no vars, so partial parsing survives).
+    _dbt_run(settings, tmp_path / "dbt2", env=billing_period_env("2025-02", "2025-02"))
     assert _snapshot(db, february) != february_before, "the restatement did not reach the marts"
     assert _snapshot(db, january) == january_before
 

@@ -1,13 +1,13 @@
 {#
     Incremental marts whose result for a billing period also depends on other periods
     (look-back windows, a mapping over all periods) rebuild a computed list of periods, not just
-    the vars' range: see optimization_opportunities and cost_anomalies. These helpers turn such
+    the run's range: see optimization_opportunities and cost_anomalies. These helpers turn such
     a list into predicates and into the pre-hook that deletes the periods first (dbt's
     delete+insert only replaces the periods the new rows have; a rebuilt period whose result is
     now empty must lose its old rows too).
 #}
 
-{# true in an incremental run over a range of periods (vars given, table exists, no full refresh) #}
+{# true in an incremental run over a range of periods (range given, table exists, no full refresh) #}
 {% macro billing_period_incremental_run() -%}
     {{ return(billing_period_range_given() and this is not none and is_incremental()) }}
 {%- endmacro %}
@@ -81,8 +81,7 @@
     {%- if not billing_period_incremental_run() or not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set first = var('billing_period_from') -%}
-    {%- set last = var('billing_period_to', first) -%}
+    {%- set first, last = billing_period_range() -%}
     {%- set bounds_sql -%}
         with usage_costs as (
             select billing_period, charge_date

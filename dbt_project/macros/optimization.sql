@@ -68,8 +68,7 @@
     {%- if not billing_period_incremental_run() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set first = var('billing_period_from') -%}
-    {%- set last = var('billing_period_to', first) -%}
+    {%- set first, last = billing_period_range() -%}
     {%- set periods = billing_period_list(
         first, billing_period_shift(last, var('optimization_storage_lookback_periods', 3) | int)
     ) -%}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -24,6 +26,51 @@ def dbt_env(duckdb_path: Path | None = None) -> dict[str, str]:
     if duckdb_path is not None:
         env["FINOPS_DUCKDB_PATH"] = str(duckdb_path)
     return env
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def partial_parse_store(duckdb_path: Path) -> Path:
+    """Where dbt's partial-parse state of the builds on this warehouse is kept between runs.
+
+    dbt re-parses the whole project (several seconds) unless target/partial_parse.msgpack was
+    written with the same profile, and the profile renders the warehouse path and settings: so
+    the state is kept per warehouse, beside it (a copy of the warehouse folder keeps it; a
+    missing or foreign state only costs one full parse).
+    """
+    return duckdb_path.parent / f".{duckdb_path.name}.{PARTIAL_PARSE_FILE}"
+
+
+def restore_partial_parse(duckdb_path: Path, target_path: Path) -> bool:
+    """Put the warehouse's partial-parse state into a new dbt target folder (before dbt runs;
+    dagster-dbt then leaves it alone: it only copies its own when the file is missing)."""
+    state = partial_parse_store(duckdb_path)
+    target_path.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(state, target_path / PARTIAL_PARSE_FILE)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def save_partial_parse(duckdb_path: Path, target_path: Path) -> bool:
+    """Keep the partial-parse state a dbt invocation wrote for the next build on the warehouse.
+
+    Written to a temporary file and renamed over the old one, so a concurrent reader (another
+    process building a copy of the same folder) sees the old or the new state, never half.
+    """
+    written = target_path / PARTIAL_PARSE_FILE
+    if not written.exists():
+        return False
+    state = partial_parse_store(duckdb_path)
+    temporary = state.with_name(f"{state.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        shutil.copyfile(written, temporary)
+        os.replace(temporary, state)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
 
 
 def _newest_source_mtime() -> float:

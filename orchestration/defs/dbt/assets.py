@@ -5,6 +5,7 @@ a month from landing to marts. dbt runs under the warehouse write lock: DuckDB h
 """
 
 import os
+import uuid
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +21,13 @@ from dagster_dbt import (
 
 from finops.transform import plan_build, record_build
 from finops.warehouse import configure, write_lock
-from orchestration.lib.dbt import dbt_env, dbt_executable, finops_dbt_project
+from orchestration.lib.dbt import (
+    dbt_env,
+    dbt_executable,
+    finops_dbt_project,
+    restore_partial_parse,
+    save_partial_parse,
+)
 from orchestration.lib.partitions import billing_period_partitions, period_of
 from orchestration.lib.resources import FinopsSettings
 
@@ -77,9 +84,13 @@ def finops_dbt_models(
     - the dbt project or seeds changed since the last complete build, or none is recorded:
       `dbt build --full-refresh` (every period);
     - otherwise the run's partition range (plus any period loaded since the last build) goes to
-      dbt as vars `billing_period_from` / `billing_period_to`;
+      dbt in the environment, FINOPS_BILLING_PERIOD_FROM / FINOPS_BILLING_PERIOD_TO (not
+      `--vars`, which would make dbt re-parse the project every run);
     - nothing loaded and nothing changed since the last complete build: dbt does not run (a no-op
       rerun reads nothing); the marts are already current.
+
+    dbt starts from the partial-parse state of the previous build on the same warehouse
+    (orchestration/lib/dbt.py partial_parse_store) and leaves its own for the next one.
     """
     settings = finops.settings()
     # dbt inherits this process's environment: point its profile at the same warehouse file.
@@ -97,7 +108,30 @@ def finops_dbt_models(
             context.log.info(f"dbt build skipped: {plan.reason}; the marts are current")
             return
         context.log.info(f"dbt build: {plan.reason}")
-        yield from dbt.cli(plan.dbt_args(), context=context).stream()
+        # dagster-dbt's own naming (dbt_project/target/<op>-<run>-<id>), where publish looks
+        target_path = (
+            DBT_PROJECT.project_dir
+            / "target"
+            / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-"
+            f"{uuid.uuid4().hex[:7]}"
+        )
+        restore_partial_parse(settings.duckdb_path, target_path)
+        # The run's dbt.log at info (node results, warnings, errors), not debug: every SQL
+        # statement and connection event, written from 4 worker threads under one lock, costs
+        # seconds per run. DBT_LOG_LEVEL_FILE=debug in the environment brings them back.
+        log_level = os.environ.get("DBT_LOG_LEVEL_FILE") or "info"
+        run_env = {**plan.dbt_env(), "DBT_LOG_LEVEL_FILE": log_level}
+        saved = {key: os.environ.get(key) for key in run_env}
+        os.environ.update(run_env)
+        try:
+            yield from dbt.cli(plan.dbt_args(), context=context, target_path=target_path).stream()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            save_partial_parse(settings.duckdb_path, target_path)
         if complete:  # a partial selection leaves other models as they were: not a full build
             con = duckdb.connect(str(settings.duckdb_path))
             try:
