@@ -244,6 +244,15 @@ def test_incremental_publish_equals_a_full_publish(daily: dict) -> None:
     assert sorted(con.execute(comments, ["a"]).fetchall()) == sorted(
         con.execute(comments, ["b"]).fetchall()
     )
+    # Each period's rows are stored together (one run of rows in storage order), in the full
+    # file and after the period was replaced: replacing a period rewrites its row groups only.
+    for catalog in ("a", "b"):
+        runs, periods = con.execute(
+            "select count(*) filter (where billing_period is distinct from previous), "
+            "count(distinct billing_period) from (select billing_period, lag(billing_period) "
+            f"over (order by rowid) as previous from {catalog}.fct_allocated_cost)"
+        ).fetchone()
+        assert runs == periods > 1, catalog
     tags = con.execute("select tags from duckdb_databases() where database_name = 'a'").fetchone()
     assert tags[0]["storage_version"] == "v1.0.0+"  # still readable by DuckDB 1.0
     con.close()
