@@ -21,7 +21,7 @@ from finops.ingest.loader import (
     ingest_source,
 )
 from finops.ingest.sources import SOURCES
-from finops.warehouse import connect_writer
+from finops.warehouse import DUCKDB_VACUUM_TASKS, connect_writer
 
 __all__ = ["SOURCES", "IngestError", "IngestFailed", "LoadResult", "ingest", "landing_periods"]
 
@@ -82,7 +82,7 @@ def _batched_checkpoints(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
         if _deleted_share(con) > VACUUM_DELETED_SHARE:
-            con.execute(f"set max_vacuum_tasks = {int(vacuum_tasks)}")
+            con.execute(f"set max_vacuum_tasks = {DUCKDB_VACUUM_TASKS}")
         # Checkpoint here, under these settings, rather than when the connection closes. Every
         # load is committed to the write-ahead log already: should the checkpoint fail (disk
         # full), the next connection replays the log and checkpoints.
