@@ -19,6 +19,8 @@ from finops.transform import (
 )
 from orchestration.lib.dbt import (
     PARTIAL_PARSE_FILE,
+    FinopsDbtCliResource,
+    dbt_executable,
     partial_parse_store,
     restore_partial_parse,
     save_partial_parse,
@@ -117,3 +119,17 @@ def test_a_new_billing_period_range_keeps_partial_parsing(settings: Settings, tm
     assert "Unable to do partial parsing" not in log
     # (a range read at parse time would be recorded and re-parse the files that read it)
     assert "Nothing changed, skipping partial parsing" in log
+
+
+def test_the_resource_knows_the_dbt_version_without_asking_the_executable() -> None:
+    import re
+    import subprocess
+
+    resource = FinopsDbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
+    reported = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    # the version dagster-dbt would have parsed from `dbt --version`
+    assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", reported).group(1)

@@ -22,6 +22,7 @@ from dagster_dbt import (
 from finops.transform import plan_build, record_build
 from finops.warehouse import configure, write_lock
 from orchestration.lib.dbt import (
+    FinopsDbtCliResource,
     dbt_env,
     dbt_executable,
     finops_dbt_project,
@@ -157,5 +158,7 @@ def finops_dbt_models(
 
 defs = dg.Definitions(
     assets=[finops_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
+    resources={
+        "dbt": FinopsDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    },
 )
