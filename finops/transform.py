@@ -48,7 +48,8 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def scoped_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` set in os.environ within the block, the previous values (or none) restored after."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -117,7 +118,7 @@ def run_dbt(
         "--profiles-dir",
         str(PROFILES_DIR),
     ]
-    with _environment({**dbt_environment(settings), **(env or {})}):
+    with scoped_environment({**dbt_environment(settings), **(env or {})}):
         try:
             result = dbtRunner().invoke(full_args)
         finally:

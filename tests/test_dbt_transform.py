@@ -12,10 +12,10 @@ from finops.config import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 from finops.transform import (
     BuildPlan,
     DbtFailed,
-    _environment,
     billing_period_env,
     dbt_environment,
     run_dbt,
+    scoped_environment,
 )
 from orchestration.lib.dbt import (
     PARTIAL_PARSE_FILE,
@@ -40,7 +40,7 @@ def test_dbt_environment_points_the_profile_at_the_warehouse(settings: Settings)
 def test_environment_is_restored_after_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINOPS_DUCKDB_PATH", "before.duckdb")
     monkeypatch.delenv("FINOPS_DBT_TEST_ONLY", raising=False)
-    with _environment({"FINOPS_DUCKDB_PATH": "/tmp/x.duckdb", "FINOPS_DBT_TEST_ONLY": "1"}):
+    with scoped_environment({"FINOPS_DUCKDB_PATH": "/tmp/x.duckdb", "FINOPS_DBT_TEST_ONLY": "1"}):
         assert os.environ["FINOPS_DUCKDB_PATH"] == "/tmp/x.duckdb"
     assert os.environ["FINOPS_DUCKDB_PATH"] == "before.duckdb"
     assert "FINOPS_DBT_TEST_ONLY" not in os.environ

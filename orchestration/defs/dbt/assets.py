@@ -19,7 +19,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from finops.transform import plan_build, record_build
+from finops.transform import plan_build, record_build, scoped_environment
 from finops.warehouse import configure, write_lock
 from orchestration.lib.dbt import (
     FinopsDbtCliResource,
@@ -110,7 +110,6 @@ def finops_dbt_models(
         con = duckdb.connect(str(settings.duckdb_path))
         try:
             configure(con, settings)
-            con.execute(f"set max_vacuum_tasks = {MAX_VACUUM_TASKS}")
             plan = plan_build(con, periods)
         finally:
             con.close()
@@ -135,22 +134,16 @@ def finops_dbt_models(
             "DBT_LOG_LEVEL_FILE": log_level,
             "FINOPS_DUCKDB_MAX_VACUUM_TASKS": MAX_VACUUM_TASKS,
         }
-        saved = {key: os.environ.get(key) for key in run_env}
-        os.environ.update(run_env)
         try:
-            yield from dbt.cli(plan.dbt_args(), context=context, target_path=target_path).stream()
+            with scoped_environment(run_env):
+                cli = dbt.cli(plan.dbt_args(), context=context, target_path=target_path)
+                yield from cli.stream()
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
             save_partial_parse(settings.duckdb_path, target_path)
         if complete:  # a partial selection leaves other models as they were: not a full build
             con = duckdb.connect(str(settings.duckdb_path))
             try:
-                # its checkpoint (at close) must not vacuum what dbt left either (9-13 s)
-                con.execute(f"set max_vacuum_tasks = {MAX_VACUUM_TASKS}")
+                configure(con, settings)  # no vacuum at its checkpoint either (9-13 s)
                 record_build(con, plan)
             finally:
                 con.close()
