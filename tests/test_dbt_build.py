@@ -479,3 +479,25 @@ def test_a_new_virtual_tag_rule_shows_in_the_marts_on_the_next_run(
     )
     build(settings, tmp_path, "--select", "allocation_rules+")
     assert attribution() == [("search", "rule", "R999", Decimal("7.660000000000"))]
+
+
+def test_mart_not_null_constraints_are_enforced_by_the_tables(year_warehouse: Warehouse) -> None:
+    """The marts' not-null columns are contract constraints: the built tables carry NOT NULL
+    (DuckDB then rejects a null on any insert, incremental runs included), exactly for the
+    columns the YAML declares."""
+    import yaml
+
+    declared = set()
+    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("_*__models.yml"):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            for column in model.get("columns", []):
+                if {"type": "not_null"} in column.get("constraints", []):
+                    declared.add((model["name"], column["name"]))
+    assert len(declared) >= 80 and ("fct_allocated_cost", "team") in declared
+    enforced = set(
+        year_warehouse.query(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'marts' and not is_nullable"
+        )
+    )
+    assert enforced == declared
