@@ -23,7 +23,7 @@ from finops.config import Settings
 from finops.generate import generate
 from finops.ingest import ingest
 from finops.transform import billing_period_env, plan_build, record_build, run_dbt
-from tests.warehouses import dbt_args
+from tests.warehouses import dbt_args, rows_not_in
 
 # The marts this guard covers and everything upstream of them (new marts elsewhere have their
 # own tests; selecting explicitly keeps a half-finished model of another team out of this one).
@@ -95,10 +95,7 @@ def _mart_differences(a: Path, b: Path, marts: list[str] = MARTS) -> dict[str, i
             cols = ", ".join(f'"{c}"' for c in columns)
             left = f"select {cols} from a.marts.{mart}"
             right = f"select {cols} from b.marts.{mart}"
-            differences[mart] = (
-                con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0]
-                + con.execute(f"select count(*) from ({right} except all {left})").fetchone()[0]
-            )
+            differences[mart] = rows_not_in(con, left, right) + rows_not_in(con, right, left)
         return differences
     finally:
         con.close()

@@ -33,6 +33,7 @@ from finops.publish.state import (
     plan_publish,
 )
 from finops.warehouse import connect_writer
+from tests.warehouses import rows_not_in
 
 PERIOD = "2025-06"  # the billing period the simulated daily build rebuilt
 MONTHS = ("2025-05", "2025-07")  # the months kept in the copy (fewer files: quicker)
@@ -94,9 +95,7 @@ def differences(a: Path, b: Path) -> list[str]:
                     f"from read_parquet('{root}/{pattern}', filename = true)"
                 )
             for x, y in (("x", "y"), ("y", "x")):
-                extra = con.execute(
-                    f"select count(*) from (select * from {x} except all select * from {y})"
-                ).fetchone()[0]
+                extra = rows_not_in(con, f"select * from {x}", f"select * from {y}")
                 if extra:
                     problems.append(f"{pattern}: {extra} rows differ")
     finally:
@@ -228,10 +227,7 @@ def test_incremental_publish_equals_a_full_publish(daily: dict) -> None:
     assert {"fct_allocated_cost", "showback_team_month", "_publish_builds"} <= names
     for name in sorted(names):
         for x, y in (("a", "b"), ("b", "a")):
-            extra = con.execute(
-                f"select count(*) from (select * from {x}.{name} except all "
-                f"select * from {y}.{name})"
-            ).fetchone()[0]
+            extra = rows_not_in(con, f"select * from {x}.{name}", f"select * from {y}.{name}")
             assert extra == 0, f"{name}: {extra} rows of {x} not in {y}"
     info = "select table_name, cost_column, row_count, cost_total, period_refresh, dbt_built_at"
     assert sorted(con.execute(f"{info} from a._publish_info").fetchall()) == sorted(

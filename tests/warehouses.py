@@ -28,6 +28,11 @@ class Warehouse:
         return self.query(sql)[0][0]
 
 
+def rows_not_in(con: duckdb.DuckDBPyConnection, rows: str, other: str) -> int:
+    """How many rows of query `rows` are not in query `other` (`except all`: duplicates count)."""
+    return con.execute(f"select count(*) from ({rows} except all {other})").fetchone()[0]
+
+
 def make_settings(root: Path) -> Settings:
     landing = root / "landing"
     landing.mkdir(parents=True, exist_ok=True)

@@ -78,7 +78,6 @@ def _batched_checkpoints(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         "select current_setting('checkpoint_threshold'), current_setting('max_vacuum_tasks')"
     ).fetchone()
     con.execute(f"set checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
-    con.execute("set max_vacuum_tasks = 0")
     try:
         yield
         if _deleted_share(con) > VACUUM_DELETED_SHARE:

@@ -65,14 +65,6 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
 
 
 DBT_PROJECT = finops_dbt_project()
-# DuckDB checkpoints during the build do not vacuum (rewrite the row groups holding the rows an
-# incremental run deleted: the replaced periods' rows, spread over every row group after a full
-# build). Measured on the 10M warehouse: the checkpoint after replacing one period of the four
-# big cost tables took 13 s with vacuum, 0.1 s without. The dead rows stay about one rebuilt
-# range: the next run's deletes empty whole row groups at the table's end, which any checkpoint
-# drops; a full refresh writes new tables. Same value for every build, so the profile (and the
-# kept partial-parse state) does not change between full and incremental runs.
-MAX_VACUUM_TASKS = "0"
 TRANSLATOR = FinopsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
@@ -129,11 +121,7 @@ def finops_dbt_models(
         # statement and connection event, written from 4 worker threads under one lock, costs
         # seconds per run. DBT_LOG_LEVEL_FILE=debug in the environment brings them back.
         log_level = os.environ.get("DBT_LOG_LEVEL_FILE") or "info"
-        run_env = {
-            **plan.dbt_env(),
-            "DBT_LOG_LEVEL_FILE": log_level,
-            "FINOPS_DUCKDB_MAX_VACUUM_TASKS": MAX_VACUUM_TASKS,
-        }
+        run_env = {**plan.dbt_env(), "DBT_LOG_LEVEL_FILE": log_level}
         try:
             with scoped_environment(run_env):
                 cli = dbt.cli(plan.dbt_args(), context=context, target_path=target_path)
